@@ -1,0 +1,26 @@
+"""The ``juntos`` command: set up, inspect the org chart, manage people, serve."""
+
+from __future__ import annotations
+
+import click
+
+from engine.cli.context import CliContext
+from engine.cli.org import org
+from engine.cli.serve import beat, run, web, worker
+from engine.cli.setup import db, init
+from engine.cli.users import users
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.pass_context
+def cli(ctx: click.Context) -> None:
+    """juntos-bpm: el Manual de Operaciones de JUNTOS, ejecutable."""
+    ctx.obj = CliContext()
+
+
+for command in (init, db, org, users, run, web, worker, beat):
+    cli.add_command(command)
+
+
+def main() -> None:
+    cli()

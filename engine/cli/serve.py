@@ -1,0 +1,96 @@
+"""Serving: ``juntos web`` (gunicorn), ``juntos worker`` and ``juntos beat`` (Celery), and
+``juntos run``, which starts the web server and one worker with its beat together.
+
+docker-compose.yml runs the same three entry points as separate services.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import click
+
+WSGI_APP = "web.wsgi:app"
+CELERY_APP = "engine.jobs:celery_app"
+
+
+def web_argv(bind: str, workers: int, extra: tuple[str, ...] = ()) -> list[str]:
+    return [sys.executable, "-m", "gunicorn", "--bind", bind, "--workers", str(workers),
+            "--access-logfile", "-", *extra, WSGI_APP]
+
+
+def worker_argv(concurrency: int, with_beat: bool, extra: tuple[str, ...] = ()) -> list[str]:
+    argv = [sys.executable, "-m", "celery", "-A", CELERY_APP, "worker", "--loglevel=INFO",
+            f"--concurrency={concurrency}"]
+    return [*argv, "--beat"] if with_beat else [*argv, *extra]
+
+
+def beat_argv(extra: tuple[str, ...] = ()) -> list[str]:
+    return [sys.executable, "-m", "celery", "-A", CELERY_APP, "beat", "--loglevel=INFO", *extra]
+
+
+@click.command(context_settings={"ignore_unknown_options": True})
+@click.option("--bind", default="127.0.0.1:5000", show_default=True)
+@click.option("--workers", default=2, show_default=True)
+@click.argument("extra", nargs=-1, type=click.UNPROCESSED)
+def web(bind: str, workers: int, extra: tuple[str, ...]) -> None:
+    """Sirve la aplicación web con gunicorn."""
+    argv = web_argv(bind, workers, extra)
+    os.execv(argv[0], argv)
+
+
+@click.command(context_settings={"ignore_unknown_options": True})
+@click.option("--concurrency", default=2, show_default=True)
+@click.option("--beat", "with_beat", is_flag=True, help="Incluye el planificador (un solo worker).")
+@click.argument("extra", nargs=-1, type=click.UNPROCESSED)
+def worker(concurrency: int, with_beat: bool, extra: tuple[str, ...]) -> None:
+    """Inicia un worker de Celery."""
+    argv = worker_argv(concurrency, with_beat, extra)
+    os.execv(argv[0], argv)
+
+
+@click.command(context_settings={"ignore_unknown_options": True})
+@click.argument("extra", nargs=-1, type=click.UNPROCESSED)
+def beat(extra: tuple[str, ...]) -> None:
+    """Inicia el planificador de Celery (tareas periódicas)."""
+    argv = beat_argv(extra)
+    os.execv(argv[0], argv)
+
+
+@click.command()
+@click.option("--bind", default="127.0.0.1:5000", show_default=True)
+def run(bind: str) -> None:
+    """Sirve la web y un worker con su planificador; Ctrl-C detiene ambos."""
+    children = [
+        subprocess.Popen(web_argv(bind, workers=2)),
+        subprocess.Popen(worker_argv(concurrency=2, with_beat=True)),
+    ]
+    click.echo(f"juntos-bpm en http://{bind}/ (Ctrl-C para detener)")
+    asked_to_stop = False
+
+    def terminate() -> None:
+        for child in children:
+            if child.poll() is None:
+                child.terminate()
+
+    def on_sigterm(*_: object) -> None:
+        nonlocal asked_to_stop
+        asked_to_stop = True
+        terminate()
+
+    signal.signal(signal.SIGTERM, on_sigterm)
+    try:
+        while all(child.poll() is None for child in children):
+            time.sleep(0.5)
+    except KeyboardInterrupt:
+        asked_to_stop = True
+    finally:
+        terminate()
+        for child in children:
+            child.wait(timeout=30)
+    if not asked_to_stop:
+        raise click.ClickException("un proceso (web o worker) terminó inesperadamente")

@@ -1,0 +1,93 @@
+"""Login and logout. The credentials are checked by ``engine.org.authenticate``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from flask import Blueprint, Flask, flash, redirect, render_template, request, session, url_for
+from flask_login import LoginManager, UserMixin, login_required, login_user, logout_user
+from flask_wtf import FlaskForm
+from werkzeug.wrappers import Response
+from wtforms import PasswordField, StringField
+from wtforms.validators import DataRequired, Length
+
+from engine.clock import today
+from engine.org import Holding, LoginRefused, LoginThrottled, authenticate, get_user, holdings
+from web import db
+
+bp = Blueprint("auth", __name__)
+login_manager = LoginManager()
+
+
+@dataclass
+class SessionUser(UserMixin):
+    """The logged-in person as the web layer sees them, with today's positions."""
+
+    id: int
+    login: str
+    full_name: str
+    is_admin: bool
+    holdings: list[Holding] = field(default_factory=list)
+
+    def get_id(self) -> str:
+        return str(self.id)
+
+
+def init_app(app: Flask) -> None:
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "Inicie sesión para continuar."
+    login_manager.session_protection = "strong"
+
+
+@login_manager.user_loader
+def load_user(user_id: str) -> SessionUser | None:
+    if not user_id.isdigit():
+        return None
+    user = get_user(db.session(), int(user_id))
+    if user is None or not user.is_active:
+        return None
+    return SessionUser(user.id, user.login, user.full_name, user.is_admin,
+                       holdings(db.session(), user.id, today()))
+
+
+class LoginForm(FlaskForm):
+    login = StringField("Usuario", validators=[DataRequired("Ingrese su usuario."),
+                                               Length(max=64)])
+    password = PasswordField("Contraseña", validators=[DataRequired("Ingrese su contraseña."),
+                                                       Length(max=256)])
+
+
+def _safe_next(target: str | None) -> str:
+    """Only same-site paths: never an absolute or scheme-relative URL."""
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return url_for("index")
+
+
+@bp.route("/ingresar", methods=["GET", "POST"])
+def login() -> str | Response:
+    form = LoginForm()
+    if form.validate_on_submit():
+        dbs = db.session()
+        try:
+            user = authenticate(dbs, form.login.data or "", form.password.data or "")
+        except (LoginRefused, LoginThrottled) as exc:
+            dbs.commit()  # the failed attempt counts towards throttling
+            flash(str(exc), "error")
+            return render_template("auth/login.html", form=form), 401
+        dbs.commit()
+        session.clear()  # a fresh session on login (no fixation)
+        login_user(SessionUser(user.id, user.login, user.full_name, user.is_admin))
+        return redirect(_safe_next(request.args.get("next")))
+    status = 400 if request.method == "POST" else 200
+    return render_template("auth/login.html", form=form), status
+
+
+@bp.route("/salir", methods=["POST"])
+@login_required
+def logout() -> Response:
+    logout_user()
+    session.clear()
+    flash("Sesión cerrada.", "info")
+    return redirect(url_for("auth.login"))
