@@ -45,4 +45,3 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(health.bp)
     app.add_url_rule("/", endpoint="index", view_func=org.index)
     return app
-

@@ -47,15 +47,16 @@ def load_user(user_id: str) -> SessionUser | None:
     user = get_user(db.session(), int(user_id))
     if user is None or not user.is_active:
         return None
-    return SessionUser(user.id, user.login, user.full_name, user.is_admin,
-                       holdings(db.session(), user.id, today()))
+    return SessionUser(
+        user.id, user.login, user.full_name, user.is_admin, holdings(db.session(), user.id, today())
+    )
 
 
 class LoginForm(FlaskForm):
-    login = StringField("Usuario", validators=[DataRequired("Ingrese su usuario."),
-                                               Length(max=64)])
-    password = PasswordField("Contraseña", validators=[DataRequired("Ingrese su contraseña."),
-                                                       Length(max=256)])
+    login = StringField("Usuario", validators=[DataRequired("Ingrese su usuario."), Length(max=64)])
+    password = PasswordField(
+        "Contraseña", validators=[DataRequired("Ingrese su contraseña."), Length(max=256)]
+    )
 
 
 def _safe_next(target: str | None) -> str:

@@ -20,8 +20,9 @@ def org() -> None:
 def units(ctx: CliContext, fmt: str) -> None:
     """Una línea por unidad: código, nombre, tipo, código de la unidad superior."""
     with ctx.transaction() as session:
-        rows = [(u.code, u.name, u.kind, u.parent.code if u.parent else "")
-                for u in list_units(session)]
+        rows = [
+            (u.code, u.name, u.kind, u.parent.code if u.parent else "") for u in list_units(session)
+        ]
     emit(("code", "name", "kind", "parent_code"), rows, fmt)
 
 

@@ -19,18 +19,42 @@ CELERY_APP = "engine.jobs:celery_app"
 
 
 def web_argv(bind: str, workers: int, extra: tuple[str, ...] = ()) -> list[str]:
-    return [sys.executable, "-m", "gunicorn", "--bind", bind, "--workers", str(workers),
-            "--access-logfile", "-", *extra, WSGI_APP]
+    return [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "--bind",
+        bind,
+        "--workers",
+        str(workers),
+        "--access-logfile",
+        "-",
+        *extra,
+        WSGI_APP,
+    ]
 
 
 def worker_argv(concurrency: int, with_beat: bool, extra: tuple[str, ...] = ()) -> list[str]:
-    argv = [sys.executable, "-m", "celery", "-A", CELERY_APP, "worker", "--loglevel=INFO",
-            f"--concurrency={concurrency}"]
+    argv = [
+        sys.executable,
+        "-m",
+        "celery",
+        "-A",
+        CELERY_APP,
+        "worker",
+        "--loglevel=INFO",
+        f"--concurrency={concurrency}",
+    ]
     return [*argv, "--beat"] if with_beat else [*argv, *extra]
 
 
 def beat_argv(extra: tuple[str, ...] = ()) -> list[str]:
     return [sys.executable, "-m", "celery", "-A", CELERY_APP, "beat", "--loglevel=INFO", *extra]
+
+
+def run_argvs(bind: str) -> list[list[str]]:
+    """What `juntos run` starts: the `juntos web` server and a `juntos worker --beat`."""
+    return [web_argv(bind, workers=2), worker_argv(concurrency=2, with_beat=True)]
 
 
 @click.command(context_settings={"ignore_unknown_options": True})
@@ -65,10 +89,7 @@ def beat(extra: tuple[str, ...]) -> None:
 @click.option("--bind", default="127.0.0.1:5000", show_default=True)
 def run(bind: str) -> None:
     """Sirve la web y un worker con su planificador; Ctrl-C detiene ambos."""
-    children = [
-        subprocess.Popen(web_argv(bind, workers=2)),
-        subprocess.Popen(worker_argv(concurrency=2, with_beat=True)),
-    ]
+    children = [subprocess.Popen(argv) for argv in run_argvs(bind)]
     click.echo(f"juntos-bpm en http://{bind}/ (Ctrl-C para detener)")
     asked_to_stop = False
 

@@ -36,8 +36,14 @@ def users() -> None:
 @users.command("add")
 @click.argument("login")
 @click.option("--name", "full_name", required=True, help="Nombre completo.")
-@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True,
-              envvar="JUNTOS_PASSWORD", help="Si no se da, se pregunta (o JUNTOS_PASSWORD).")
+@click.option(
+    "--password",
+    prompt=True,
+    hide_input=True,
+    confirmation_prompt=True,
+    envvar="JUNTOS_PASSWORD",
+    help="Si no se da, se pregunta (o JUNTOS_PASSWORD).",
+)
 @click.option("--admin", is_flag=True, help="Administrador del sistema.")
 @pass_ctx
 def users_add(ctx: CliContext, login: str, full_name: str, password: str, admin: bool) -> None:
@@ -50,14 +56,27 @@ def users_add(ctx: CliContext, login: str, full_name: str, password: str, admin:
 @users.command("assign")
 @click.argument("login")
 @click.argument("cargo")
-@click.option("--from", "start", type=DateParam(), default=lambda: utcnow().date(),
-              help="Inicio (por defecto, hoy).")
+@click.option(
+    "--from",
+    "start",
+    type=DateParam(),
+    default=lambda: utcnow().date(),
+    help="Inicio (por defecto, hoy).",
+)
 @click.option("--to", "end", type=DateParam(), default=None, help="Fin (inclusive).")
 @click.option("--encargo", is_flag=True, help="Encargo temporal en lugar de titularidad.")
 @click.option("--reference", default="", help="Documento que lo dispone (p. ej. la RDE).")
 @pass_ctx
-def users_assign(ctx: CliContext, login: str, cargo: str, start: date, end: date | None,
-                 encargo: bool, reference: str) -> None:
+def users_assign(
+    ctx: CliContext,
+    *,
+    login: str,
+    cargo: str,
+    start: date,
+    end: date | None,
+    encargo: bool,
+    reference: str,
+) -> None:
     """Asigna al usuario LOGIN el cargo número CARGO del Cuadro de Personal."""
     kind = "encargo" if encargo else "titular"
     with ctx.transaction() as session:
@@ -78,8 +97,29 @@ def users_list(ctx: CliContext, fmt: str) -> None:
             if not u.assignments:
                 rows.append((*base, "", "", "", "", "", ""))
             for a in u.assignments:
-                rows.append((*base, format_cargo(a.position.cargo), a.position.denominacion,
-                             a.position.unit.code, a.kind, a.start_date.isoformat(),
-                             a.end_date.isoformat() if a.end_date else ""))
-    emit(("login", "full_name", "admin", "cargo", "denominacion", "unit_code", "kind",
-          "start_date", "end_date"), rows, fmt)
+                rows.append(
+                    (
+                        *base,
+                        format_cargo(a.position.cargo),
+                        a.position.denominacion,
+                        a.position.unit.code,
+                        a.kind,
+                        a.start_date.isoformat(),
+                        a.end_date.isoformat() if a.end_date else "",
+                    )
+                )
+    emit(
+        (
+            "login",
+            "full_name",
+            "admin",
+            "cargo",
+            "denominacion",
+            "unit_code",
+            "kind",
+            "start_date",
+            "end_date",
+        ),
+        rows,
+        fmt,
+    )

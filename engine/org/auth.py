@@ -49,15 +49,21 @@ def _recent_failures(session: Session, login: str, now: datetime) -> int:
     since = now - WINDOW
     last_ok = session.scalar(
         select(func.max(LoginAttempt.attempted_at)).where(
-            LoginAttempt.login == login, LoginAttempt.succeeded.is_(True),
+            LoginAttempt.login == login,
+            LoginAttempt.succeeded.is_(True),
             LoginAttempt.attempted_at >= since,
         )
     )
     if last_ok is not None:
         since = last_ok if last_ok.tzinfo else last_ok.replace(tzinfo=now.tzinfo)
-    return session.scalar(
-        select(func.count()).where(
-            LoginAttempt.login == login, LoginAttempt.succeeded.is_(False),
-            LoginAttempt.attempted_at > since, LoginAttempt.attempted_at <= now,
+    return (
+        session.scalar(
+            select(func.count()).where(
+                LoginAttempt.login == login,
+                LoginAttempt.succeeded.is_(False),
+                LoginAttempt.attempted_at > since,
+                LoginAttempt.attempted_at <= now,
+            )
         )
-    ) or 0
+        or 0
+    )

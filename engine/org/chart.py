@@ -58,9 +58,7 @@ def unit_summaries(session: Session, on: date) -> list[UnitSummary]:
             .group_by(Position.unit_id)
         ).all()
     )
-    return [
-        UnitSummary(u, totals.get(u.id, 0), occupied.get(u.id, 0)) for u in list_units(session)
-    ]
+    return [UnitSummary(u, totals.get(u.id, 0), occupied.get(u.id, 0)) for u in list_units(session)]
 
 
 @dataclass(frozen=True)

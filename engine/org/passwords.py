@@ -10,8 +10,16 @@ from engine.errors import ValidationError
 _hasher = PasswordHasher()
 MIN_LENGTH = 10
 _COMMON = {
-    "password123", "contraseña1", "contrasena1", "1234567890", "qwerty1234",
-    "juntos2026", "juntos12345", "peru123456", "admin12345", "abcdefghij1",
+    "password123",
+    "contraseña1",
+    "contrasena1",
+    "1234567890",
+    "qwerty1234",
+    "juntos2026",
+    "juntos12345",
+    "peru123456",
+    "admin12345",
+    "abcdefghij1",
 }
 
 

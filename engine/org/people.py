@@ -31,8 +31,9 @@ def add_user(
     if not full_name:
         raise ValidationError("full_name", "el nombre es obligatorio")
     check_policy(password, login)
-    user = User(login=login, full_name=full_name, password_hash=hash_password(password),
-                is_admin=is_admin)
+    user = User(
+        login=login, full_name=full_name, password_hash=hash_password(password), is_admin=is_admin
+    )
     session.add(user)
     session.flush()
     return user
@@ -88,8 +89,14 @@ def assign(
                 f"{other.start_date:%d/%m/%Y} al "
                 f"{other.end_date.strftime('%d/%m/%Y') if other.end_date else '(sin fin)'}",
             )
-    assignment = Assignment(user=user, position=position, kind=kind, start_date=start,
-                            end_date=end, reference=reference.strip())
+    assignment = Assignment(
+        user=user,
+        position=position,
+        kind=kind,
+        start_date=start,
+        end_date=end,
+        reference=reference.strip(),
+    )
     session.add(assignment)
     session.flush()
     return assignment
@@ -123,9 +130,7 @@ def holdings(session: Session, user_id: int, on: date) -> list[Holding]:
         .where(Assignment.user_id == user_id, Assignment.start_date <= on)
         .options(selectinload(Assignment.position).selectinload(Position.unit))
     )
-    return [
-        Holding(a.position, a.kind, a.start_date, a.end_date) for a in rows if a.active_on(on)
-    ]
+    return [Holding(a.position, a.kind, a.start_date, a.end_date) for a in rows if a.active_on(on)]
 
 
 def list_users(session: Session) -> list[User]:
@@ -133,7 +138,10 @@ def list_users(session: Session) -> list[User]:
         session.scalars(
             select(User)
             .order_by(User.login)
-            .options(selectinload(User.assignments).selectinload(Assignment.position)
-                     .selectinload(Position.unit))
+            .options(
+                selectinload(User.assignments)
+                .selectinload(Assignment.position)
+                .selectinload(Position.unit)
+            )
         )
     )

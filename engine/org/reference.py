@@ -77,7 +77,9 @@ def load_units() -> list[UnitRow]:
     codes = {u.code for u in units}
     for u in units:
         if u.parent_code and u.parent_code not in codes:
-            raise ReferenceDataError(f"units.csv {u.code}, parent_code: '{u.parent_code}' no existe")
+            raise ReferenceDataError(
+                f"units.csv {u.code}, parent_code: '{u.parent_code}' no existe"
+            )
     return units
 
 
@@ -104,20 +106,26 @@ def load_positions(unit_codes: set[str]) -> list[PositionRow]:
 def _check_positions(positions: list[PositionRow]) -> None:
     cargos = [p.cargo for p in positions]
     if cargos != list(range(1, len(cargos) + 1)):
-        raise ReferenceDataError("positions.csv: los cargos deben ir de 001 en adelante, sin huecos")
+        raise ReferenceDataError(
+            "positions.csv: los cargos deben ir de 001 en adelante, sin huecos"
+        )
     known = set(cargos)
     for p in positions:
         for field in ("supervisor_cargo", "informs_cargo"):
             ref = getattr(p, field)
             if ref is not None and ref not in known:
-                raise ReferenceDataError(f"positions.csv cargo {p.cargo:03d}, {field}: {ref} no existe")
+                raise ReferenceDataError(
+                    f"positions.csv cargo {p.cargo:03d}, {field}: {ref} no existe"
+                )
     by_cargo = {p.cargo: p for p in positions}
     for p in positions:  # the lines of authority must end at the top, never loop
         seen: set[int] = set()
         current: PositionRow | None = p
         while current is not None:
             if current.cargo in seen:
-                raise ReferenceDataError(f"positions.csv cargo {p.cargo:03d}: la cadena de mando forma un ciclo")
+                raise ReferenceDataError(
+                    f"positions.csv cargo {p.cargo:03d}: la cadena de mando forma un ciclo"
+                )
             seen.add(current.cargo)
             sup = current.supervisor_cargo
             current = by_cargo[sup] if sup is not None else None

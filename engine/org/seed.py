@@ -54,20 +54,38 @@ def seed_org(session: Session) -> SeedResult:
             changed.add(obj)
 
     for u in unit_rows:
-        upsert(units, u.code, lambda u=u: Unit(code=u.code), {
-            "name": u.name, "kind": u.kind, "manual_section": u.manual_section,
-            "external_authority": u.external_authority})
+        upsert(
+            units,
+            u.code,
+            lambda u=u: Unit(code=u.code),
+            {
+                "name": u.name,
+                "kind": u.kind,
+                "manual_section": u.manual_section,
+                "external_authority": u.external_authority,
+            },
+        )
     session.flush()
     for u in unit_rows:
         parent = units[u.parent_code].id if u.parent_code else None
         upsert(units, u.code, Unit, {"parent_id": parent})
     for p in position_rows:
-        upsert(positions, p.cargo, lambda p=p: Position(cargo=p.cargo), {
-            "puesto": p.puesto, "denominacion": p.denominacion, "unit_id": units[p.unit_code].id})
+        upsert(
+            positions,
+            p.cargo,
+            lambda p=p: Position(cargo=p.cargo),
+            {"puesto": p.puesto, "denominacion": p.denominacion, "unit_id": units[p.unit_code].id},
+        )
     session.flush()
     for p in position_rows:
-        upsert(positions, p.cargo, Position, {
-            "supervisor_id": positions[p.supervisor_cargo].id if p.supervisor_cargo else None,
-            "informs_id": positions[p.informs_cargo].id if p.informs_cargo else None})
+        upsert(
+            positions,
+            p.cargo,
+            Position,
+            {
+                "supervisor_id": positions[p.supervisor_cargo].id if p.supervisor_cargo else None,
+                "informs_id": positions[p.informs_cargo].id if p.informs_cargo else None,
+            },
+        )
     session.flush()
     return SeedResult(created=len(created), updated=len(changed))

@@ -1,0 +1,67 @@
+"""A real Celery worker process runs the engine's tasks (SQLite broker by default, Redis
+when CELERY_BROKER_URL says so), and `juntos run` serves web and worker together."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from engine import heartbeat
+from engine.jobs import HEARTBEAT_SECONDS, make_celery
+
+pytestmark = pytest.mark.worker
+
+
+def test_worker_runs_tasks(
+    db_url: str, db, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    env = {**os.environ, "DATABASE_URL": db_url, "JUNTOS_VAR_DIR": str(tmp_path)}
+    for key in ("DATABASE_URL", "JUNTOS_VAR_DIR"):
+        monkeypatch.setenv(key, env[key])
+    client = make_celery()  # same settings as the worker: same broker and result store
+    worker = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "engine.jobs:celery_app",
+            "worker",
+            "--pool=solo",
+            "--loglevel=WARNING",
+            "--without-gossip",
+            "--without-mingle",
+        ],
+        env=env,
+    )
+    try:
+        assert client.send_task("juntos.ping").get(timeout=90) == "pong"
+        hostname = client.send_task("juntos.heartbeat").get(timeout=90)
+        with db.transaction() as session:
+            assert hostname in [w.hostname for w in heartbeat.alive(session)]
+    finally:
+        worker.terminate()
+        worker.wait(timeout=60)
+
+
+def test_juntos_run_serves_web_and_worker(live_server) -> None:  # type: ignore[no-untyped-def]
+    """The beat schedules a heartbeat; the worker records it; /salud shows it."""
+    deadline = time.monotonic() + HEARTBEAT_SECONDS * 3
+    body: dict[str, object] = {}
+    while time.monotonic() < deadline:
+        with urllib.request.urlopen(f"{live_server.url}/salud", timeout=5) as response:
+            body = json.load(response)
+        if body["workers_alive"]:
+            break
+        time.sleep(1)
+    assert body["database"] == "ok"
+    assert body["workers_alive"] >= 1, body
+    with urllib.request.urlopen(f"{live_server.url}/ingresar", timeout=5) as response:
+        assert "Ingresar" in response.read().decode()
