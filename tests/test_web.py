@@ -64,6 +64,7 @@ def test_login_sets_a_safe_cookie_and_shows_positions(client: FlaskClient) -> No
 def test_post_without_csrf_token_is_refused(client: FlaskClient) -> None:
     response = client.post("/ingresar", data={"login": "gl.cajamarca", "password": DEMO_PASSWORD})
     assert response.status_code == 400
+    assert "El formulario caducó o no es válido" in response.text
     assert client.get("/").status_code == 302  # not logged in
 
 
@@ -109,7 +110,9 @@ def test_org_chart_counts(client: FlaskClient) -> None:
     assert re.search(r"238 cargos, \d+ ocupados, \d+ vacantes", unit)
     assert unit.count("<tr") == 1 + 238
     assert "Julia Cabrera Silva" in unit and "Vacante" in unit
-    assert client.get("/organizacion/NOPE").status_code == 404
+    missing = client.get("/organizacion/NOPE")
+    assert missing.status_code == 404
+    assert "Página no encontrada" in missing.text
 
 
 def test_encargo_shows_as_such(client: FlaskClient) -> None:

@@ -11,6 +11,7 @@ from engine.config import load_settings
 from engine.db import Database
 from web import auth, health, org
 from web.db import close_session
+from web.errors import register_error_handlers
 from web.formatting import register_filters
 
 csrf = CSRFProtect()
@@ -38,6 +39,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     csrf.init_app(app)
     auth.init_app(app)
     register_filters(app)
+    register_error_handlers(app)
     app.teardown_appcontext(lambda _exc: close_session())
 
     app.register_blueprint(auth.bp)
