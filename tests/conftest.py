@@ -138,9 +138,7 @@ def live_server(db_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterat
         process.kill()
         raise RuntimeError(f"juntos run did not answer in 60 s: see {log.name}")
     yield LiveServer(url, env, process)
-    os.killpg(process.pid, signal.SIGTERM)
-    try:
-        process.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
+    process.send_signal(signal.SIGINT)  # as Ctrl-C would: `juntos run` stops its children
+    process.wait(timeout=60)
     log.close()
+    assert process.returncode == 0, f"juntos run did not stop cleanly: see {log.name}"

@@ -20,9 +20,10 @@ def health() -> tuple[Response, int]:
     session = db.session()
     session.execute(text("SELECT 1"))
     workers = heartbeat.alive(session)
+    last = max((w.last_seen for w in workers), default=None)
     body = {
         "database": "ok",
         "workers_alive": len(workers),
-        "last_heartbeat": max((w.last_seen for w in workers), default=None),
+        "last_heartbeat": last.isoformat() if last else None,
     }
     return jsonify(body), 200

@@ -89,29 +89,30 @@ def beat(extra: tuple[str, ...]) -> None:
 @click.option("--bind", default="127.0.0.1:5000", show_default=True)
 def run(bind: str) -> None:
     """Sirve la web y un worker con su planificador; Ctrl-C detiene ambos."""
-    children = [subprocess.Popen(argv) for argv in run_argvs(bind)]
+    # Children get their own sessions: a Ctrl-C reaches only this process, which then
+    # stops each child cleanly (a group-wide signal leaves Celery's prefork pool hanging).
+    children = [subprocess.Popen(argv, start_new_session=True) for argv in run_argvs(bind)]
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
     click.echo(f"juntos-bpm en http://{bind}/ (Ctrl-C para detener)")
-    asked_to_stop = False
-
-    def terminate() -> None:
-        for child in children:
-            if child.poll() is None:
-                child.terminate()
-
-    def on_sigterm(*_: object) -> None:
-        nonlocal asked_to_stop
-        asked_to_stop = True
-        terminate()
-
-    signal.signal(signal.SIGTERM, on_sigterm)
     try:
         while all(child.poll() is None for child in children):
             time.sleep(0.5)
     except KeyboardInterrupt:
-        asked_to_stop = True
-    finally:
-        terminate()
-        for child in children:
-            child.wait(timeout=30)
-    if not asked_to_stop:
-        raise click.ClickException("un proceso (web o worker) terminó inesperadamente")
+        _stop(children)
+        return
+    _stop(children)
+    raise click.ClickException("un proceso (web o worker) terminó inesperadamente")
+
+
+def _stop(children: list[subprocess.Popen[bytes]], grace: float = 30.0) -> None:
+    """SIGTERM to each child; whatever is still running after ``grace`` seconds is killed."""
+    for child in children:
+        if child.poll() is None:
+            child.terminate()
+    deadline = time.monotonic() + grace
+    for child in children:
+        try:
+            child.wait(timeout=max(0.0, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            os.killpg(child.pid, signal.SIGKILL)
+            child.wait()
