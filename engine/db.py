@@ -43,7 +43,8 @@ def _configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn):  # type: ignore[no-untyped-def]
-        conn.exec_driver_sql("BEGIN")
+        immediate = conn.get_execution_options().get("sqlite_begin_immediate")
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
 def create_db_engine(url: str, **kwargs: object) -> Engine:
@@ -64,6 +65,11 @@ class Database:
         self.url = url
         self.engine = create_db_engine(url)
         self.sessionmaker = sessionmaker(self.engine, expire_on_commit=False)
+        # Writers on SQLite take the write lock at BEGIN, so a read-then-write never fails
+        # half way with "database is locked"; other backends ignore the option.
+        self.write_sessionmaker = sessionmaker(
+            self.engine.execution_options(sqlite_begin_immediate=True), expire_on_commit=False
+        )
 
     def session(self) -> Session:
         return self.sessionmaker()
@@ -72,6 +78,12 @@ class Database:
     def transaction(self) -> Iterator[Session]:
         """A unit of work: commits if the block succeeds, rolls back otherwise."""
         with self.sessionmaker() as session, session.begin():
+            yield session
+
+    @contextmanager
+    def write_transaction(self) -> Iterator[Session]:
+        """A unit of work that will write: on SQLite it queues for the write lock first."""
+        with self.write_sessionmaker() as session, session.begin():
             yield session
 
     def dispose(self) -> None:

@@ -3,20 +3,31 @@ receive ORM objects.
 
 Embedded default: the broker and the result store are SQLite files under var/ (kombu's
 SQLAlchemy transport), so ``make run`` needs no server. At scale: Redis (see README).
+
+- ``juntos.run_service_call`` runs one outbox row (engine.runtime.service_calls);
+- ``juntos.tick`` (every few seconds, from beat) fires due timers and re-dispatches outbox
+  rows that nobody picked up (a crash between commit and dispatch loses nothing);
+- ``juntos.heartbeat`` shows in /salud that a worker is alive.
 """
 
 from __future__ import annotations
 
 import socket
+from collections.abc import Iterable
+from datetime import timedelta
 from functools import cache
 
 from celery import Celery
+from sqlalchemy import select
 
-from engine import heartbeat
+from engine import heartbeat, runtime
 from engine.config import load_settings
-from engine.db import Database
+from engine.db import Database, utcnow
+from engine.runtime.models import ServiceCall
 
 HEARTBEAT_SECONDS = 30.0
+TICK_SECONDS = 5.0
+REDISPATCH_AFTER = timedelta(seconds=60)
 
 
 def make_celery() -> Celery:
@@ -35,6 +46,7 @@ def make_celery() -> Celery:
         timezone="America/Lima",
         beat_schedule={
             "heartbeat": {"task": "juntos.heartbeat", "schedule": HEARTBEAT_SECONDS},
+            "tick": {"task": "juntos.tick", "schedule": TICK_SECONDS},
         },
         beat_schedule_filename=str(settings.var_dir / "celerybeat-schedule"),
     )
@@ -50,6 +62,12 @@ def _database() -> Database:
     return Database(load_settings().database_url)
 
 
+def dispatch(call_ids: Iterable[int]) -> None:
+    """Hands committed outbox rows to the workers. Call only after the commit."""
+    for call_id in call_ids:
+        run_service_call.delay(call_id)
+
+
 @celery_app.task(name="juntos.ping")
 def ping() -> str:
     return "pong"
@@ -61,3 +79,34 @@ def record_heartbeat(self) -> str:  # type: ignore[no-untyped-def]
     with _database().transaction() as session:
         heartbeat.record(session, hostname)
     return hostname
+
+
+@celery_app.task(name="juntos.run_service_call")
+def run_service_call(call_id: int) -> str:
+    outcome = runtime.execute_service_call(_database(), call_id)
+    dispatch(outcome.new_service_calls)
+    if outcome.status in ("retry", "deferred"):
+        run_service_call.apply_async((call_id,), countdown=outcome.retry_in)
+    return outcome.status
+
+
+@celery_app.task(name="juntos.tick")
+def tick() -> dict[str, int]:
+    db = _database()
+    queued = runtime.fire_all_due(db)
+    dispatch(queued)
+    with db.write_transaction() as session:
+        stale = list(
+            session.scalars(
+                select(ServiceCall)
+                .where(
+                    ServiceCall.state == "pending",
+                    ServiceCall.next_attempt_at <= utcnow() - REDISPATCH_AFTER,
+                )
+                .limit(500)
+            )
+        )
+        for call in stale:  # not again before another REDISPATCH_AFTER
+            call.next_attempt_at = utcnow()
+    dispatch(call.id for call in stale)
+    return {"timers": len(queued), "redispatched": len(stale)}

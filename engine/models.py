@@ -1,7 +1,11 @@
 """Imports every model module so that ``Base.metadata`` is complete (for Alembic)."""
 
-from engine import heartbeat  # noqa: F401
+from engine import heartbeat, progress  # noqa: F401
+from engine.audit import models as audit_models  # noqa: F401
 from engine.db import Base
+from engine.definitions import models as definition_models  # noqa: F401
+from engine.notifications import models as notification_models  # noqa: F401
 from engine.org import models as org_models  # noqa: F401
+from engine.runtime import models as runtime_models  # noqa: F401
 
 metadata = Base.metadata

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import click
 
+from engine.cli.audit import audit
 from engine.cli.context import CliContext
 from engine.cli.org import org
+from engine.cli.processes import deploy_command, processes
 from engine.cli.serve import beat, run, web, worker
 from engine.cli.setup import db, init
 from engine.cli.users import users
+from engine.cli.work import instances, tasks
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -18,7 +21,21 @@ def cli(ctx: click.Context) -> None:
     ctx.obj = CliContext()
 
 
-for command in (init, db, org, users, run, web, worker, beat):
+for command in (
+    init,
+    db,
+    org,
+    users,
+    deploy_command,
+    processes,
+    instances,
+    tasks,
+    audit,
+    run,
+    web,
+    worker,
+    beat,
+):
     cli.add_command(command)
 
 

@@ -24,10 +24,11 @@ class CliContext:
         return Database(self.settings.database_url)
 
     @contextmanager
-    def transaction(self) -> Iterator[Session]:
-        """One unit of work; a DomainError rolls it back and exits 2 with its message."""
+    def transaction(self, write: bool = False) -> Iterator[Session]:
+        """One unit of work; a DomainError rolls it back and exits 1 with its message."""
+        begin = self.db.write_transaction if write else self.db.transaction
         try:
-            with self.db.transaction() as session:
+            with begin() as session:
                 yield session
         except DomainError as exc:
             raise click.ClickException(str(exc)) from None

@@ -119,3 +119,13 @@ def supervisor_chain(session: Session, cargo: int) -> list[Position]:
     while chain[-1].supervisor is not None:
         chain.append(chain[-1].supervisor)
     return chain
+
+
+def positions_named(session: Session, name: str) -> list[Position]:
+    """Positions a BPMN lane may name: by denominación, else by puesto when that is unique
+    in the programme (so "Director Ejecutivo" works for cargo 001)."""
+    found = list(session.scalars(select(Position).where(Position.denominacion == name)))
+    if found:
+        return found
+    by_puesto = list(session.scalars(select(Position).where(Position.puesto == name)))
+    return by_puesto if len(by_puesto) == 1 else []

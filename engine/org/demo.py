@@ -31,6 +31,7 @@ DEMO_PEOPLE: list[tuple[str, str, list[tuple[int, str]], bool]] = [
     ("jefe.uoal", "Pedro Mendoza Gil", [(104, "titular")], False),
     ("esp.afiliaciones", "Lucía Ortiz Campos", [(108, "titular")], False),
     ("jefe.uvcc", "Víctor Navarro Peña", [(117, "titular")], False),
+    ("esp.verificacion", "Marco Tello Ruiz", [(124, "titular")], False),
     ("jefe.ut.cajamarca", "Julia Cabrera Silva", [(599, "titular")], False),
     ("ctt.cajamarca", "Óscar Rojas Medina", [(600, "titular")], False),
     ("ctz.cajamarca", "Teresa Gálvez Ruiz", [(601, "titular")], False),

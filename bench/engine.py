@@ -1,0 +1,263 @@
+"""Engine benchmark (issue 3): task completions per second.
+
+(a) raw SpiffWorkflow in memory, with one full serialize + deserialize per completion —
+    the floor of this design;
+(b) the engine: persistence, locking, inbox/outbox projection and hash-chained audit, one
+    transaction per completion, on SQLite (and PostgreSQL with --pg URL);
+and the cost of a completion with few vs many instances already stored, and the storage
+per completed task.
+
+    python bench/engine.py            # small sizes, < 1 minute
+    python bench/engine.py --full     # the issue's sizes (100k stored instances)
+    python bench/engine.py --pg postgresql+psycopg://juntos:juntos@127.0.0.1:5432/postgres
+
+The last line printed is one JSON object with every figure.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
+from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
+from SpiffWorkflow.util.task import TaskState
+from sqlalchemy import create_engine, func, select, text
+from sqlalchemy.engine import make_url
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from engine import audit, runtime
+from engine.db import Database
+from engine.definitions.deploy import spiff_parse
+from engine.definitions.spiff import AsyncServiceTask, serializer_config
+from engine.definitions.xml import parse_untrusted
+from engine.runtime.models import HumanTask, ProcessInstance
+from engine.scripting import make_script_engine
+from tests.runtime_support import BPMN, prepared_database
+
+KEY = "ref_verificacion"
+# Per task: who completes it and with what (the path through the reference process).
+PATH = {
+    "registrar_visita": ("gl.cajamarca", {"fecha_visita": "2026-11-20", "hogar_encontrado": True}),
+    "registrar_resultado": ("gl.cajamarca", {"cumple": True}),
+    "revisar": ("ctz.cajamarca", {"decision": "conforme"}),
+    "validar": ("esp.verificacion", {"decision": "conforme"}),
+    "aprobar": ("jefe.ut.cajamarca", {"decision": "conforme"}),
+}
+COMPLETIONS_PER_INSTANCE = len(PATH) + 1  # five human tasks and one service task
+
+
+def raw_spiff(n: int) -> dict[str, float]:
+    """(a): the same process in memory; a full JSON round trip after every completion."""
+    source = (BPMN / f"{KEY}.bpmn").read_bytes()
+    parser = spiff_parse(parse_untrusted(source, "ref"), "ref", validate=False)
+    spec, subs = parser.get_spec(KEY), parser.get_subprocess_specs(KEY)
+    serializer = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(serializer_config()))
+    completions, start = 0, time.perf_counter()
+    for i in range(n):
+        wf = BpmnWorkflow(spec, subs, script_engine=make_script_engine())
+        wf.data["co_hogar"] = f"H{i:07d}"
+        for t in wf.get_tasks():
+            t.data["co_hogar"] = f"H{i:07d}"
+        wf.do_engine_steps()
+        while not wf.is_completed():
+            task = _next_raw(wf)
+            if isinstance(task.task_spec, AsyncServiceTask):
+                task.data[task.task_spec.result_variable] = {"notificacion_id": i}
+                task.complete()
+            else:
+                task.data.update(PATH[task.task_spec.bpmn_id][1])
+                task.run()
+            wf.do_engine_steps()
+            wf = serializer.deserialize_json(serializer.serialize_json(wf))
+            wf.script_engine = make_script_engine()
+            completions += 1
+    elapsed = time.perf_counter() - start
+    return {"completions": completions, "seconds": elapsed, "per_second": completions / elapsed}
+
+
+def _next_raw(wf: BpmnWorkflow):  # type: ignore[no-untyped-def]
+    ready = [t for t in wf.get_tasks(state=TaskState.READY) if t.task_spec.manual]
+    return ready[0] if ready else wf.get_tasks(state=TaskState.STARTED)[0]
+
+
+def engine_run(db: Database, n: int) -> dict[str, float]:
+    """(b): start n instances and complete every task through the engine's public calls."""
+    actors = {}
+    with db.transaction() as s:
+        for login in {login for login, _ in PATH.values()} | {"jefe.ut.cajamarca"}:
+            actors[login] = runtime.actor_for_login(s, login)
+    completions, start = 0, time.perf_counter()
+    for i in range(n):
+        with db.write_transaction() as s:
+            iid = runtime.start_instance(
+                s, KEY, actors["jefe.ut.cajamarca"], {"co_hogar": f"H{i:07d}"}
+            ).instance.id
+        while True:
+            with db.transaction() as s:
+                open_ = s.scalars(
+                    select(HumanTask).where(
+                        HumanTask.instance_id == iid, HumanTask.state == "ready"
+                    )
+                ).all()
+            if not open_:
+                break
+            task = open_[0]
+            login, data = PATH[task.element_id]
+            with db.write_transaction() as s:
+                done = runtime.complete(s, task.id, actors[login], data)
+            completions += 1
+            for call_id in done.new_service_calls:  # what the worker would do
+                runtime.execute_service_call(db, call_id)
+                completions += 1
+    elapsed = time.perf_counter() - start
+    return {"completions": completions, "seconds": elapsed, "per_second": completions / elapsed}
+
+
+def add_stored_instances(db: Database, count: int) -> None:
+    """Copies one finished instance (its rows and its audit trail) until ``count`` are
+    stored, with set-based SQL for the rows and batch hashing for the audit chain."""
+    with db.write_transaction() as s:
+        have = s.scalar(select(func.count()).select_from(ProcessInstance)) or 0
+        template = s.scalar(
+            select(ProcessInstance).where(ProcessInstance.state == "completed").limit(1)
+        )
+        events = audit.events(s, instance_id=template.id)
+        tasks = s.scalars(select(HumanTask).where(HumanTask.instance_id == template.id)).all()
+    missing = count - have
+    batch = 2000
+    while missing > 0:
+        size = min(batch, missing)
+        with db.write_transaction() as s:
+            rows = [
+                ProcessInstance(
+                    definition_id=template.definition_id,
+                    process_key=template.process_key,
+                    process_version=template.process_version,
+                    state="completed",
+                    scope_unit_id=template.scope_unit_id,
+                    household=f"S{uuid.uuid4().hex[:10]}",
+                    initiator_user_id=template.initiator_user_id,
+                    ended_at=template.ended_at,
+                    workflow=template.workflow,
+                )
+                for _ in range(size)
+            ]
+            s.add_all(rows)
+            s.flush()
+            s.add_all(
+                [
+                    HumanTask(
+                        instance_id=r.id,
+                        task_uuid=str(uuid.uuid4()),
+                        element_id=t.element_id,
+                        name=t.name,
+                        candidate=t.candidate,
+                        candidate_unit_id=t.candidate_unit_id,
+                        scope_unit_id=t.scope_unit_id,
+                        state="completed",
+                        form=t.form,
+                        household=r.household,
+                        completed_by_user_id=t.completed_by_user_id,
+                        completed_at=t.completed_at,
+                    )
+                    for r in rows
+                    for t in tasks
+                ]
+            )
+            for r in rows:
+                for e in events:
+                    audit.record(
+                        s,
+                        e.kind,
+                        actor_user_id=e.actor_user_id,
+                        actor_position_id=e.actor_position_id,
+                        process_key=e.process_key,
+                        process_version=e.process_version,
+                        instance_id=r.id,
+                        element_id=e.element_id,
+                        household=r.household,
+                        data=json.loads(e.data),
+                    )
+        missing -= size
+
+
+def storage_bytes(db: Database) -> int:
+    with db.engine.connect() as conn:
+        if db.engine.dialect.name == "sqlite":
+            conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+            pages = conn.exec_driver_sql("PRAGMA page_count").scalar()
+            free = conn.exec_driver_sql("PRAGMA freelist_count").scalar()
+            return (pages - free) * conn.exec_driver_sql("PRAGMA page_size").scalar()
+        return conn.execute(text("SELECT pg_database_size(current_database())")).scalar()
+
+
+def fresh_url(pg: str | None, folder: Path) -> str:
+    if not pg:
+        return f"sqlite:///{folder / f'bench-{uuid.uuid4().hex[:8]}.sqlite'}"
+    name = f"juntos_bench_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(pg, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return make_url(pg).set(database=name).render_as_string(hide_password=False)
+
+
+def backend_figures(url: str, args: argparse.Namespace, raw_rate: float) -> dict[str, Any]:
+    db = prepared_database(url)
+    runtime_warm = engine_run(db, 2)  # warm caches (spec parse, statements)
+    del runtime_warm
+    size_before = storage_bytes(db)
+    main = engine_run(db, args.instances)
+    per_task = (storage_bytes(db) - size_before) / main["completions"]
+    add_stored_instances(db, args.small_store)
+    small = engine_run(db, args.probe)
+    add_stored_instances(db, args.large_store)
+    large = engine_run(db, args.probe)
+    db.dispose()
+    return {
+        "completions_per_s": round(main["per_second"], 1),
+        "ratio_to_raw": round(main["per_second"] / raw_rate, 3),
+        "ms_per_completion": round(1000 / main["per_second"], 3),
+        f"ms_per_completion_at_{args.small_store}": round(1000 / small["per_second"], 3),
+        f"ms_per_completion_at_{args.large_store}": round(1000 / large["per_second"], 3),
+        "large_over_small": round(small["per_second"] / large["per_second"], 3),
+        "bytes_per_completed_task": round(per_task),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--full", action="store_true", help="the issue's sizes")
+    parser.add_argument("--pg", default=None, help="a PostgreSQL server URL to measure too")
+    args = parser.parse_args()
+    args.instances = 200 if args.full else 40
+    args.probe = 100 if args.full else 20
+    args.small_store, args.large_store = (1_000, 100_000) if args.full else (1_000, 5_000)
+
+    raw = raw_spiff(args.instances)
+    print(f"(a) raw SpiffWorkflow + JSON round trip: {raw['per_second']:.0f} completions/s")
+    figures: dict[str, Any] = {
+        "raw_spiff_completions_per_s": round(raw["per_second"], 1),
+        "instances": args.instances,
+        "completions_per_instance": COMPLETIONS_PER_INSTANCE,
+    }
+    with tempfile.TemporaryDirectory() as tmp:
+        backends = [("sqlite", None)] + ([("postgresql", args.pg)] if args.pg else [])
+        for name, pg in backends:
+            result = backend_figures(fresh_url(pg, Path(tmp)), args, raw["per_second"])
+            for k, v in result.items():
+                print(f"(b) {name}: {k} = {v}")
+            figures[name] = result
+    print(json.dumps(figures))
+
+
+if __name__ == "__main__":
+    main()

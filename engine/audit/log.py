@@ -1,0 +1,159 @@
+"""Writing and reading the audit log.
+
+``record`` appends one event inside the caller's transaction and never commits: the event
+exists if and only if the change it describes does. Events are numbered 1, 2, 3… without
+gaps, so writers take turns at the head of the chain:
+
+* PostgreSQL: ``SELECT … FOR UPDATE`` on the ``audit_head`` row. A second writer waits
+  there until the first commits or rolls back, then reads the new head (READ COMMITTED).
+  Under REPEATABLE READ or SERIALIZABLE the second writer gets a serialisation failure
+  instead, and its caller must retry the unit of work.
+* SQLite: one writer at a time per database. ``record`` first makes a no-op write to the
+  head, which takes the writer lock (waiting up to the busy timeout) before anything is
+  read, so the head it then reads cannot be stale.
+
+The lock is held until the caller's transaction ends, so audited units of work run one
+after the other from the moment they record; record late in the unit of work when you can.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import func, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from engine.audit.chain import GENESIS_HASH, canonical_json, event_hash
+from engine.audit.models import AuditEvent, AuditHead
+from engine.db import utcnow
+
+HEAD_ID = 1
+KIND_MAX_LENGTH = 64
+
+_head = AuditHead.__table__
+
+
+class AuditHeadMissing(RuntimeError):
+    """``audit_head`` is gone although events exist: the log was tampered with."""
+
+
+def record(
+    session: Session,
+    kind: str,
+    *,
+    actor_user_id: int | None = None,
+    actor_position_id: int | None = None,
+    process_key: str | None = None,
+    process_version: int | None = None,
+    instance_id: int | None = None,
+    element_id: str | None = None,
+    household: str | None = None,
+    data: Mapping[str, Any] | None = None,
+    now: datetime | None = None,
+) -> AuditEvent:
+    """Appends an event (``kind`` such as ``"task.completed"``) to the chain. Never commits.
+
+    ``data`` is stored as canonical JSON (see ``engine.audit.chain``); empty strings in the
+    optional text fields are stored as NULL, so that a CSV export reads back the same.
+    """
+    _check_kind(kind)
+    if data is not None and not isinstance(data, Mapping):
+        raise TypeError("audit data must be a mapping (a JSON object)")
+    data_text = canonical_json(dict(data or {}))
+    if now is not None and now.tzinfo is None:
+        raise ValueError("naive datetime; use engine.db.utcnow()")
+    last_seq, last_hash = _lock_head(session)
+    event = AuditEvent(
+        seq=last_seq + 1,
+        recorded_at=(now or utcnow()).astimezone(UTC),  # taken after the lock: time follows seq
+        kind=kind,
+        actor_user_id=actor_user_id,
+        actor_position_id=actor_position_id,
+        process_key=process_key or None,
+        process_version=process_version,
+        instance_id=instance_id,
+        element_id=element_id or None,
+        household=household or None,
+        data=data_text,
+        prev_hash=last_hash,
+    )
+    event.hash = event_hash(last_hash, event.hashed_fields())
+    session.add(event)
+    session.flush()
+    session.execute(
+        update(_head).where(_head.c.id == HEAD_ID).values(last_seq=event.seq, last_hash=event.hash)
+    )
+    return event
+
+
+def events(
+    session: Session,
+    *,
+    instance_id: int | None = None,
+    household: str | None = None,
+    limit: int | None = None,
+    after_seq: int | None = None,
+) -> list[AuditEvent]:
+    """Events in chain order, optionally of one instance or household, after ``after_seq``."""
+    stmt = select(AuditEvent).order_by(AuditEvent.seq)
+    if instance_id is not None:
+        stmt = stmt.where(AuditEvent.instance_id == instance_id)
+    if household is not None:
+        stmt = stmt.where(AuditEvent.household == household)
+    if after_seq is not None:
+        stmt = stmt.where(AuditEvent.seq > after_seq)
+    if limit is not None:
+        stmt = stmt.limit(limit)
+    return list(session.scalars(stmt))
+
+
+def _check_kind(kind: str) -> None:
+    if not isinstance(kind, str) or not kind.strip():
+        raise ValueError("audit event kind is required, e.g. 'task.completed'")
+    if len(kind) > KIND_MAX_LENGTH:
+        raise ValueError(f"audit event kind longer than {KIND_MAX_LENGTH} characters")
+
+
+def _lock_head(session: Session) -> tuple[int, str]:
+    """The head (last seq, last hash), locked until the caller's transaction ends."""
+    if session.connection().dialect.name == "sqlite":
+        session.execute(
+            update(_head).where(_head.c.id == HEAD_ID).values(last_seq=_head.c.last_seq)
+        )
+    row = _select_head(session)
+    if row is None:
+        _create_head(session)
+        row = _select_head(session)
+        assert row is not None
+    return row
+
+
+def _select_head(session: Session) -> tuple[int, str] | None:
+    row = session.execute(
+        select(_head.c.last_seq, _head.c.last_hash)
+        .where(_head.c.id == HEAD_ID)
+        .with_for_update()  # SQLite renders nothing: its writer lock is already ours
+    ).one_or_none()
+    return None if row is None else (row.last_seq, row.last_hash)
+
+
+def _create_head(session: Session) -> None:
+    """The migration creates the head; this covers schemas built from the models alone.
+
+    Two first writers may race here on PostgreSQL: ON CONFLICT DO NOTHING lets the second
+    fall through to the row the first created (and then wait on its lock).
+    """
+    if session.scalar(select(func.max(AuditEvent.seq))) is not None:
+        raise AuditHeadMissing("falta la cabeza de la cadena de auditoría (audit_head)")
+    values = {"id": HEAD_ID, "last_seq": 0, "last_hash": GENESIS_HASH}
+    dialect = session.connection().dialect.name
+    if dialect == "postgresql":
+        stmt = postgresql.insert(_head).values(values).on_conflict_do_nothing()
+    elif dialect == "sqlite":
+        stmt = sqlite.insert(_head).values(values).on_conflict_do_nothing()
+    else:
+        stmt = insert(_head).values(values)
+    session.execute(stmt)

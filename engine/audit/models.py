@@ -1,0 +1,67 @@
+"""The audit log: append-only events chained by hash, and the tip of the chain."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from engine.audit.chain import HASHED_FIELDS, format_datetime
+from engine.db import Base, UTCDateTime
+
+
+class AuditEvent(Base):
+    """One change in the engine, as the Órgano de Control Institucional will read it.
+
+    ``seq`` runs 1, 2, 3… without gaps (assigned by ``engine.audit.log.record``, never by
+    the database); ``hash`` covers every other column and ``prev_hash``, the previous
+    event's ``hash``. ``instance_id`` has no foreign key on purpose: the log must outlive
+    whatever it speaks about.
+    """
+
+    __tablename__ = "audit_event"
+    __table_args__ = (
+        Index("ix_audit_event_instance_seq", "instance_id", "seq"),
+        Index("ix_audit_event_process_seq", "process_key", "seq"),
+        Index("ix_audit_event_actor_seq", "actor_user_id", "seq"),
+        Index("ix_audit_event_household_seq", "household", "seq"),
+    )
+
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    kind: Mapped[str] = mapped_column(String(64), index=True)
+    actor_user_id: Mapped[int | None] = mapped_column(ForeignKey("org_user.id"))
+    actor_position_id: Mapped[int | None] = mapped_column(ForeignKey("org_position.id"))
+    process_key: Mapped[str | None] = mapped_column(String(100))
+    process_version: Mapped[int | None] = mapped_column(Integer)
+    instance_id: Mapped[int | None] = mapped_column(Integer)
+    element_id: Mapped[str | None] = mapped_column(String(255))
+    household: Mapped[str | None] = mapped_column(String(64))
+    data: Mapped[str] = mapped_column(Text)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+
+    def hashed_fields(self) -> dict[str, Any]:
+        return {name: getattr(self, name) for name in HASHED_FIELDS}
+
+    def to_export(self) -> dict[str, Any]:
+        """The event as an export row (JSON-ready) that ``verify_export`` accepts."""
+        row = self.hashed_fields()
+        row["recorded_at"] = format_datetime(self.recorded_at)
+        row["prev_hash"] = self.prev_hash
+        row["hash"] = self.hash
+        return row
+
+
+class AuditHead(Base):
+    """The tip of the chain (one row, id 1): without it, deleting the newest events
+    would leave a shorter chain that still verifies."""
+
+    __tablename__ = "audit_head"
+    __table_args__ = (CheckConstraint("id = 1", name="single_row"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    last_seq: Mapped[int] = mapped_column(Integer)
+    last_hash: Mapped[str] = mapped_column(String(64))

@@ -1,0 +1,79 @@
+"""``juntos deploy`` and ``juntos processes``: publishing and listing process definitions."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+from sqlalchemy import func, select
+
+from engine.cli.context import CliContext, pass_ctx
+from engine.definitions import ProcessDefinition, deploy
+from engine.org import user_by_login
+
+
+@click.command("deploy")
+@click.argument("path", type=click.Path(exists=True, path_type=Path), default=Path("bpmn"))
+@click.option(
+    "--forms",
+    "forms_dir",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Carpeta de formularios (por defecto, forms/ junto a PATH).",
+)
+@click.option("--as", "login", default=None, help="Usuario que publica.")
+@pass_ctx
+def deploy_command(ctx: CliContext, path: Path, forms_dir: Path | None, login: str | None) -> None:
+    """Valida y publica los diagramas de PATH (carpeta o archivo .bpmn)."""
+    base = path if path.is_dir() else path.parent
+    forms_dir = forms_dir or base.parent / "forms"
+    with ctx.transaction(write=True) as session:
+        actor = user_by_login(session, login).id if login else None
+        results = deploy(session, path, forms_dir, actor)
+    for r in results:
+        state = "nueva versión" if r.created else "sin cambios"
+        click.echo(f"{r.key} v{r.version} ({r.filename}): {state}")
+
+
+@click.group()
+def processes() -> None:
+    """Procesos publicados."""
+
+
+@processes.command("list")
+@click.option("--format", "fmt", type=click.Choice(["json", "text"]), default="text")
+@pass_ctx
+def processes_list(ctx: CliContext, fmt: str) -> None:
+    """Un objeto por proceso: clave, nombre, última versión, cargo propietario."""
+    latest = (
+        select(ProcessDefinition.key, func.max(ProcessDefinition.version).label("v"))
+        .group_by(ProcessDefinition.key)
+        .subquery()
+    )
+    with ctx.transaction() as session:
+        rows = session.scalars(
+            select(ProcessDefinition)
+            .join(
+                latest,
+                (ProcessDefinition.key == latest.c.key) & (ProcessDefinition.version == latest.c.v),
+            )
+            .order_by(ProcessDefinition.key)
+        ).all()
+        items = [
+            {
+                "key": d.key,
+                "name": d.name,
+                "version": d.version,
+                "owner": d.owner,
+                "manual_section": d.manual_section,
+                "sha256": d.sha256,
+                "published_at": d.published_at.isoformat(),
+            }
+            for d in rows
+        ]
+    if fmt == "json":
+        click.echo(json.dumps(items, ensure_ascii=False, indent=2))
+        return
+    for i in items:
+        click.echo(f"{i['key']} v{i['version']}  {i['name']}  — propietario: {i['owner']}")

@@ -1,0 +1,214 @@
+"""``juntos instances`` and ``juntos tasks``: the same engine calls the web app makes, with
+the same permission checks, acting as a given user (``--as LOGIN``)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import click
+
+from engine import jobs, runtime
+from engine.cli.context import CliContext, pass_ctx
+from engine.runtime import HumanTask
+
+AS_OPTION = click.option("--as", "login", required=True, help="Usuario que actúa.")
+
+
+def _json_arg(value: str | None, name: str) -> dict[str, Any]:
+    if not value:
+        return {}
+    try:
+        data = json.loads(value)
+    except json.JSONDecodeError as exc:
+        raise click.BadParameter(f"no es JSON válido: {exc.msg}", param_hint=name) from None
+    if not isinstance(data, dict):
+        raise click.BadParameter("debe ser un objeto JSON", param_hint=name)
+    return data
+
+
+def _task_dict(t: HumanTask) -> dict[str, Any]:
+    return {
+        "id": t.id,
+        "instance_id": t.instance_id,
+        "element_id": t.element_id,
+        "name": t.name,
+        "candidate": t.candidate,
+        "candidate_unit_id": t.candidate_unit_id,
+        "state": t.state,
+        "assignee_user_id": t.assignee_user_id,
+        "form": t.form,
+        "due_at": t.due_at.isoformat() if t.due_at else None,
+        "household": t.household,
+    }
+
+
+@click.group()
+def instances() -> None:
+    """Instancias de procesos."""
+
+
+@instances.command("start")
+@click.argument("key")
+@click.option("--data", default=None, help="Datos iniciales (objeto JSON).")
+@click.option("--scope", default=None, help="Código de la unidad (p. ej. UT-CAJ).")
+@AS_OPTION
+@pass_ctx
+def instances_start(
+    ctx: CliContext, key: str, data: str | None, scope: str | None, login: str
+) -> None:
+    """Inicia el proceso KEY e imprime el id de la instancia."""
+    with ctx.transaction(write=True) as session:
+        actor = runtime.actor_for_login(session, login)
+        run = runtime.start_instance(session, key, actor, _json_arg(data, "--data"), scope=scope)
+        instance_id, calls = run.instance.id, run.new_service_calls
+    jobs.dispatch(calls)
+    click.echo(instance_id)
+
+
+@instances.command("show")
+@click.argument("instance_id", type=int)
+@click.option("--format", "fmt", type=click.Choice(["json"]), default="json")
+@pass_ctx
+def instances_show(ctx: CliContext, instance_id: int, fmt: str) -> None:
+    """La instancia con sus tareas, llamadas de servicio, incidentes e historia."""
+    with ctx.transaction() as session:
+        d = runtime.instance_detail(session, instance_id)
+        i = d.instance
+        body = {
+            "id": i.id,
+            "process_key": i.process_key,
+            "process_version": i.process_version,
+            "state": i.state,
+            "incident_open": i.incident_open,
+            "household": i.household,
+            "scope_unit_id": i.scope_unit_id,
+            "started_at": i.started_at.isoformat(),
+            "ended_at": i.ended_at.isoformat() if i.ended_at else None,
+            "next_timer_at": i.next_timer_at.isoformat() if i.next_timer_at else None,
+            "data": json.loads(i.workflow).get("data", {}),
+            "tasks": [_task_dict(t) for t in d.tasks],
+            "service_calls": [
+                {
+                    "id": c.id,
+                    "element_id": c.element_id,
+                    "operation": c.operation,
+                    "state": c.state,
+                    "attempts": c.attempts,
+                    "progress": [c.progress_done, c.progress_total],
+                    "last_error": c.last_error,
+                }
+                for c in d.service_calls
+            ],
+            "incidents": [
+                {
+                    "id": n.id,
+                    "element_id": n.element_id,
+                    "error": n.error,
+                    "resolved": n.resolved_at is not None,
+                }
+                for n in d.incidents
+            ],
+            "history": [
+                {
+                    "seq": e.seq,
+                    "kind": e.kind,
+                    "element_id": e.element_id,
+                    "actor_user_id": e.actor_user_id,
+                    "at": e.recorded_at.isoformat(),
+                }
+                for e in d.history
+            ],
+        }
+    click.echo(json.dumps(body, ensure_ascii=False, indent=2))
+
+
+def _instance_action(name: str, func_name: str, help_text: str) -> click.Command:
+    @click.command(name, help=help_text)
+    @click.argument("instance_id", type=int)
+    @click.option("--reason", default="", help="Motivo (queda en la auditoría).")
+    @AS_OPTION
+    @pass_ctx
+    def command(ctx: CliContext, instance_id: int, reason: str, login: str) -> None:
+        with ctx.transaction(write=True) as session:
+            actor = runtime.actor_for_login(session, login)
+            calls = getattr(runtime, func_name)(session, instance_id, actor, reason)
+        jobs.dispatch(calls or [])
+        click.echo(f"instancia {instance_id}: {name}")
+
+    return command
+
+
+for _name, _func, _help in (
+    ("suspend", "suspend", "Suspende la instancia."),
+    ("resume", "resume", "Reanuda la instancia."),
+    ("cancel", "cancel", "Cancela la instancia."),
+):
+    instances.add_command(_instance_action(_name, _func, _help))
+
+
+@click.group()
+def tasks() -> None:
+    """Tareas humanas."""
+
+
+@tasks.command("list")
+@AS_OPTION
+@click.option("--scope", type=click.Choice(["all", "mine", "available"]), default="all")
+@click.option("--format", "fmt", type=click.Choice(["json"]), default="json")
+@pass_ctx
+def tasks_list(ctx: CliContext, login: str, scope: str, fmt: str) -> None:
+    """Las tareas del usuario: asignadas a él y disponibles para sus cargos."""
+    with ctx.transaction() as session:
+        actor = runtime.actor_for_login(session, login)
+        items = [_task_dict(t) for t in runtime.tasks_for(session, actor, scope=scope)]
+    click.echo(json.dumps(items, ensure_ascii=False, indent=2))
+
+
+@tasks.command("claim")
+@click.argument("task_id", type=int)
+@AS_OPTION
+@pass_ctx
+def tasks_claim(ctx: CliContext, task_id: int, login: str) -> None:
+    """Toma la tarea."""
+    with ctx.transaction(write=True) as session:
+        runtime.claim(session, task_id, runtime.actor_for_login(session, login))
+    click.echo(f"tarea {task_id} tomada por {login}")
+
+
+@tasks.command("unclaim")
+@click.argument("task_id", type=int)
+@AS_OPTION
+@pass_ctx
+def tasks_unclaim(ctx: CliContext, task_id: int, login: str) -> None:
+    """Libera la tarea."""
+    with ctx.transaction(write=True) as session:
+        runtime.unclaim(session, task_id, runtime.actor_for_login(session, login))
+    click.echo(f"tarea {task_id} liberada")
+
+
+@tasks.command("reassign")
+@click.argument("task_id", type=int)
+@click.option("--to", "to_login", default=None, help="Nuevo responsable (vacío: a la bandeja).")
+@AS_OPTION
+@pass_ctx
+def tasks_reassign(ctx: CliContext, task_id: int, to_login: str | None, login: str) -> None:
+    """Reasigna la tarea (un superior en la línea de mando)."""
+    with ctx.transaction(write=True) as session:
+        runtime.reassign(session, task_id, runtime.actor_for_login(session, login), to_login)
+    click.echo(f"tarea {task_id} reasignada")
+
+
+@tasks.command("complete")
+@click.argument("task_id", type=int)
+@click.option("--data", default=None, help="Datos del formulario (objeto JSON).")
+@AS_OPTION
+@pass_ctx
+def tasks_complete(ctx: CliContext, task_id: int, data: str | None, login: str) -> None:
+    """Completa la tarea con los datos del formulario."""
+    with ctx.transaction(write=True) as session:
+        done = runtime.complete(
+            session, task_id, runtime.actor_for_login(session, login), _json_arg(data, "--data")
+        )
+    jobs.dispatch(done.new_service_calls)
+    click.echo(f"tarea {task_id} completada")

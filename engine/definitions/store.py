@@ -1,0 +1,57 @@
+"""Parsed specs of published definitions, cached per process (definitions never change)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from SpiffWorkflow.bpmn.specs.bpmn_process_spec import BpmnProcessSpec
+
+from engine.definitions.deploy import spiff_parse
+from engine.definitions.models import ProcessDefinition
+from engine.definitions.xml import parse_untrusted
+
+
+@dataclass(frozen=True)
+class LoadedDefinition:
+    id: int
+    key: str
+    version: int
+    spec: BpmnProcessSpec
+    subprocess_specs: dict[str, BpmnProcessSpec]
+    forms: dict[str, Any]
+    properties: dict[str, str]
+
+    @property
+    def separated_pairs(self) -> list[tuple[str, str]]:
+        pairs = []
+        for pair in filter(None, self.properties.get("separate_duties", "").split(";")):
+            a, b = (x.strip() for x in pair.split(","))
+            pairs.append((a, b))
+        return pairs
+
+
+_CACHE: dict[int, LoadedDefinition] = {}
+_CACHE_SIZE = 256
+
+
+def load(definition: ProcessDefinition) -> LoadedDefinition:
+    """The parsed definition; parsed once per process, as definitions are immutable."""
+    loaded = _CACHE.get(definition.id)
+    if loaded is None:
+        root = parse_untrusted(definition.source.encode("utf-8"), definition.filename)
+        parser = spiff_parse(root, definition.filename, validate=False)
+        loaded = LoadedDefinition(
+            definition.id,
+            definition.key,
+            definition.version,
+            parser.get_spec(definition.key),
+            parser.get_subprocess_specs(definition.key),
+            json.loads(definition.forms),
+            json.loads(definition.properties),
+        )
+        if len(_CACHE) >= _CACHE_SIZE:
+            _CACHE.pop(next(iter(_CACHE)))
+        _CACHE[definition.id] = loaded
+    return loaded

@@ -1,0 +1,155 @@
+"""Checks a diagram against the rest of the system before it may be published: lanes name
+positions of the org chart, user tasks have their forms, service tasks name registered
+operations with known parameters, scripts pass the sandbox, properties are well formed."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import SchemaError
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+from sqlalchemy.orm import Session
+
+from engine.definitions.inspect import ProcessInfo
+from engine.errors import DomainError
+from engine.org.chart import positions_named
+from engine.scripting import SandboxError, check_expression, check_script
+from engine.services.catalog import get_operation
+from engine.services.registry import UnknownOperation
+
+FORM_PROPERTY = "formJsonSchemaFilename"
+UI_FORM_PROPERTY = "formUiSchemaFilename"
+
+
+@dataclass(frozen=True)
+class Problem:
+    filename: str
+    line: int
+    where: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.filename}:{self.line}: {self.where}: {self.message}"
+
+
+class DefinitionRefused(DomainError):
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = problems
+        lines = "\n".join(f"  {p}" for p in problems)
+        super().__init__(f"diagrama rechazado ({len(problems)} problemas):\n{lines}")
+
+
+def load_form(forms_dir: Path, name: str) -> dict:  # type: ignore[type-arg]
+    """Reads forms/NAME and checks it is a JSON Schema; raises ValueError saying why not."""
+    path = forms_dir / name
+    if "/" in name or "\\" in name or name.startswith(".") or not path.is_file():
+        raise ValueError(f"el formulario '{name}' no existe en forms/")
+    try:
+        schema = json.loads(path.read_text(encoding="utf-8"))
+        Draft202012Validator.check_schema(schema)
+    except (json.JSONDecodeError, SchemaError) as exc:
+        raise ValueError(f"el formulario '{name}' no es un JSON Schema válido: {exc}") from None
+    return schema
+
+
+def check_process(
+    session: Session, info: ProcessInfo, filename: str, forms_dir: Path
+) -> tuple[list[Problem], dict[str, dict]]:  # type: ignore[type-arg]
+    """Returns the problems found and the forms the process uses (filename → schema)."""
+    problems: list[Problem] = []
+    forms: dict[str, dict] = {}  # type: ignore[type-arg]
+
+    def problem(line: int, where: str, message: str) -> None:
+        problems.append(Problem(filename, line, where, message))
+
+    where_process = f"proceso '{info.key}'"
+    owner = info.properties.get("owner", "")
+    if not owner:
+        problem(info.line, where_process, "falta la propiedad 'owner' (propietario del proceso)")
+    elif not positions_named(session, owner):
+        problem(info.line, where_process, f"el propietario '{owner}' no es un cargo del Cuadro")
+    for lane, line in info.lanes:
+        if not positions_named(session, lane):
+            problem(line, f"carril '{lane}'", "no nombra un cargo del Cuadro de Personal")
+    _check_human_tasks(session, info, forms_dir, forms, problem)
+    _check_service_calls(info, problem)
+    _check_code(info, problem)
+    _check_properties(info, problem)
+    return problems, forms
+
+
+def _check_human_tasks(session, info, forms_dir, forms, problem) -> None:  # type: ignore[no-untyped-def]
+    for task in info.human_tasks:
+        if not task.lane:
+            problem(task.line, task.label, "no está en un carril (¿qué cargo la realiza?)")
+        for prop in (FORM_PROPERTY, UI_FORM_PROPERTY):
+            name = task.properties.get(prop)
+            if name:
+                try:
+                    forms[name] = load_form(forms_dir, name)
+                except ValueError as exc:
+                    problem(task.line, task.label, str(exc))
+        if task.tag == "userTask" and not task.properties.get(FORM_PROPERTY):
+            problem(task.line, task.label, f"falta la propiedad '{FORM_PROPERTY}'")
+        due = task.properties.get("due")
+        if due and not _is_duration(due):
+            problem(
+                task.line, task.label, f"'due' debe ser una duración ISO 8601 (p. ej. P5D): '{due}'"
+            )
+
+
+def _check_service_calls(info, problem) -> None:  # type: ignore[no-untyped-def]
+    for call in info.service_calls:
+        try:
+            op = get_operation(call.operation)
+        except UnknownOperation as exc:
+            problem(call.element.line, call.element.label, str(exc))
+            continue
+        known = set(op.params_schema.get("properties", {}))
+        for name in sorted(set(call.parameters) - known):
+            problem(
+                call.element.line,
+                call.element.label,
+                f"la operación {op.name} no tiene el parámetro '{name}'",
+            )
+        for name in sorted(set(op.params_schema.get("required", [])) - set(call.parameters)):
+            problem(
+                call.element.line,
+                call.element.label,
+                f"falta el parámetro obligatorio '{name}' de {op.name}",
+            )
+
+
+def _check_code(info, problem) -> None:  # type: ignore[no-untyped-def]
+    for code in info.code:
+        try:
+            (check_script if code.kind == "script" else check_expression)(code.source)
+        except SandboxError as exc:
+            problem(code.line, f"elemento {code.element_id}", str(exc))
+
+
+def _check_properties(info, problem) -> None:  # type: ignore[no-untyped-def]
+    human_ids = {t.id for t in info.human_tasks}
+    for pair in filter(None, info.properties.get("separate_duties", "").split(";")):
+        ids = [i.strip() for i in pair.split(",")]
+        unknown = [i for i in ids if i not in human_ids]
+        if len(ids) != 2 or unknown:
+            problem(
+                info.line,
+                f"proceso '{info.key}'",
+                f"'separate_duties' debe nombrar pares de tareas humanas: '{pair}'",
+            )
+    due = info.properties.get("default_due")
+    if due and not _is_duration(due):
+        problem(info.line, f"proceso '{info.key}'", f"'default_due' no es una duración: '{due}'")
+
+
+def _is_duration(value: str) -> bool:
+    try:
+        TimerEventDefinition.parse_iso_duration(value)
+    except Exception:
+        return False
+    return value.upper().startswith("P")

@@ -1,0 +1,65 @@
+"""Progress of long service operations (done/total), readable while they still run.
+
+An operation runs inside the transaction that will also complete its service task, so its
+progress must be written somewhere that transaction does not hold: on PostgreSQL, another
+connection to the ``service_progress`` table (no row there is locked by the operation); on
+SQLite, whose one writer is the operation itself, a sidecar file next to the database
+(``<db>-progress.sqlite``, created on first use) with the same table.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Engine, Integer, MetaData, insert, select, update
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Mapped, mapped_column
+
+from engine.db import Base, Database, UTCDateTime, create_db_engine, utcnow
+
+
+class ServiceProgress(Base):
+    __tablename__ = "service_progress"
+
+    call_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    done: Mapped[int] = mapped_column(Integer, default=0)
+    total: Mapped[int] = mapped_column(Integer, default=0)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+_SIDECARS: dict[str, Engine] = {}
+_table = ServiceProgress.__table__
+
+
+def _engine_for(db: Database) -> Engine:
+    url = make_url(db.url)
+    if url.get_backend_name() != "sqlite":
+        return db.engine
+    path = f"{url.database}-progress.sqlite"
+    if path not in _SIDECARS:
+        engine = create_db_engine(f"sqlite:///{path}")
+        sidecar = MetaData()
+        _table.to_metadata(sidecar)
+        sidecar.create_all(engine)
+        _SIDECARS[path] = engine
+    return _SIDECARS[path]
+
+
+def report(db: Database, call_id: int, done: int, total: int) -> None:
+    with _engine_for(db).begin() as conn:
+        values = {"done": done, "total": total, "updated_at": utcnow()}
+        changed = conn.execute(update(_table).where(_table.c.call_id == call_id).values(values))
+        if changed.rowcount == 0:
+            conn.execute(insert(_table).values(call_id=call_id, **values))
+
+
+def read(db: Database, call_ids: list[int]) -> dict[int, tuple[int, int]]:
+    if not call_ids:
+        return {}
+    with _engine_for(db).connect() as conn:
+        rows = conn.execute(
+            select(_table.c.call_id, _table.c.done, _table.c.total).where(
+                _table.c.call_id.in_(call_ids)
+            )
+        )
+        return {r.call_id: (r.done, r.total) for r in rows}

@@ -1,0 +1,114 @@
+"""Running processes: instances, the inbox projection of their human tasks, the outbox of
+service calls, and incidents."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from engine.db import Base, UTCDateTime, utcnow
+
+INSTANCE_STATES = ("running", "suspended", "completed", "cancelled")
+TASK_STATES = ("ready", "claimed", "completed", "cancelled")
+CALL_STATES = ("pending", "running", "done", "failed")
+
+
+class ProcessInstance(Base):
+    __tablename__ = "process_instance"
+    __table_args__ = (
+        Index("ix_process_instance_next_timer", "next_timer_at"),
+        Index("ix_process_instance_key_state", "process_key", "state"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    definition_id: Mapped[int] = mapped_column(ForeignKey("process_definition.id"))
+    process_key: Mapped[str] = mapped_column(String(100))
+    process_version: Mapped[int] = mapped_column(Integer)
+    state: Mapped[str] = mapped_column(String(16), default="running")
+    incident_open: Mapped[bool] = mapped_column(default=False)
+    scope_unit_id: Mapped[int | None] = mapped_column(ForeignKey("org_unit.id"), index=True)
+    household: Mapped[str | None] = mapped_column(String(32), index=True)
+    initiator_user_id: Mapped[int | None] = mapped_column(ForeignKey("org_user.id"), index=True)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    next_timer_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    lock_version: Mapped[int] = mapped_column(Integer, default=0)
+    workflow: Mapped[str] = mapped_column(Text)  # SpiffWorkflow state, without the spec
+
+    # Every UPDATE checks and bumps lock_version: a stale writer gets StaleDataError.
+    __mapper_args__ = {"version_id_col": lock_version}  # noqa: RUF012
+
+
+class HumanTask(Base):
+    """One row per user/manual task that became READY: what the inboxes read."""
+
+    __tablename__ = "human_task"
+    __table_args__ = (
+        Index("ix_human_task_inbox", "candidate", "candidate_unit_id", "state", "due_at"),
+        Index("ix_human_task_assignee", "assignee_user_id", "state", "due_at"),
+        Index("ix_human_task_instance", "instance_id", "state"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    instance_id: Mapped[int] = mapped_column(ForeignKey("process_instance.id"))
+    task_uuid: Mapped[str] = mapped_column(String(36), unique=True)
+    element_id: Mapped[str] = mapped_column(String(100))
+    name: Mapped[str] = mapped_column(String(200))
+    candidate: Mapped[str] = mapped_column(String(200))  # the lane: a denominación
+    candidate_unit_id: Mapped[int | None] = mapped_column(ForeignKey("org_unit.id"))
+    scope_unit_id: Mapped[int | None] = mapped_column(ForeignKey("org_unit.id"))
+    state: Mapped[str] = mapped_column(String(16), default="ready")
+    assignee_user_id: Mapped[int | None] = mapped_column(ForeignKey("org_user.id"))
+    form: Mapped[str | None] = mapped_column(String(200))
+    due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    priority: Mapped[int] = mapped_column(Integer, default=0)
+    household: Mapped[str | None] = mapped_column(String(32), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    completed_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("org_user.id"))
+    completed_as_position_id: Mapped[int | None] = mapped_column(ForeignKey("org_position.id"))
+
+
+class ServiceCall(Base):
+    """The outbox: a service task waiting for, or done by, a worker."""
+
+    __tablename__ = "service_call"
+    __table_args__ = (Index("ix_service_call_state_next", "state", "next_attempt_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    instance_id: Mapped[int] = mapped_column(ForeignKey("process_instance.id"), index=True)
+    task_uuid: Mapped[str] = mapped_column(String(36))
+    element_id: Mapped[str] = mapped_column(String(100))
+    operation: Mapped[str] = mapped_column(String(100))
+    params: Mapped[str] = mapped_column(Text)  # JSON
+    idempotency_key: Mapped[str] = mapped_column(String(100), unique=True)
+    state: Mapped[str] = mapped_column(String(16), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    max_attempts: Mapped[int] = mapped_column(Integer, default=3)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    result: Mapped[str | None] = mapped_column(Text)  # JSON
+    progress_done: Mapped[int] = mapped_column(Integer, default=0)
+    progress_total: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class Incident(Base):
+    """Something the engine could not do on its own; the process owner retries or resolves."""
+
+    __tablename__ = "incident"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    instance_id: Mapped[int] = mapped_column(ForeignKey("process_instance.id"), index=True)
+    service_call_id: Mapped[int | None] = mapped_column(ForeignKey("service_call.id"))
+    element_id: Mapped[str] = mapped_column(String(100))
+    error: Mapped[str] = mapped_column(Text)
+    stack: Mapped[str] = mapped_column(Text, default="")
+    params: Mapped[str] = mapped_column(Text, default="{}")
+    opened_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    resolved_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("org_user.id"))
+    resolution: Mapped[str | None] = mapped_column(String(200))

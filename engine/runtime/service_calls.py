@@ -1,0 +1,127 @@
+"""Running one outbox row in a worker: the operation's writes, the completion of the service
+task and the audit events commit together, so a worker killed mid-way leaves nothing and a
+redelivery applies the operation exactly once. Failures retry with backoff, then open an
+incident."""
+
+from __future__ import annotations
+
+import json
+import traceback
+from dataclasses import dataclass
+from datetime import timedelta
+from uuid import UUID
+
+from SpiffWorkflow.util.task import TaskState
+from sqlalchemy import select
+
+from engine import progress
+from engine.db import Database, utcnow
+from engine.runtime.advance import advance
+from engine.runtime.audit_context import record
+from engine.runtime.incidents import open_incident
+from engine.runtime.models import ServiceCall
+from engine.runtime.store import load_run
+from engine.services.catalog import get_operation
+from engine.services.registry import OperationContext
+
+BACKOFF_BASE_SECONDS = 5
+
+
+@dataclass(frozen=True)
+class Outcome:
+    status: str  # done | skipped | retry | failed | deferred
+    retry_in: float = 0.0
+    new_service_calls: tuple[int, ...] = ()
+
+
+def execute(db: Database, call_id: int) -> Outcome:
+    try:
+        with db.write_transaction() as session:
+            outcome = _run_and_complete(session, db, call_id)
+    except Exception as exc:  # the operation or the step failed: nothing of it was kept
+        return _record_failure(db, call_id, exc)
+    return outcome
+
+
+def _run_and_complete(session, db: Database, call_id: int) -> Outcome:  # type: ignore[no-untyped-def]
+    call = session.get(ServiceCall, call_id)
+    if call is None or call.state in ("done", "failed"):
+        return Outcome("skipped")  # a second delivery of a finished call does nothing
+    run = load_run(session, call.instance_id, None)
+    session.refresh(call)  # read again under the instance lock
+    if call.state in ("done", "failed"):
+        return Outcome("skipped")
+    if run.instance.state == "suspended":
+        return Outcome("deferred", retry_in=60)
+    task = run.workflow.get_task_from_id(UUID(call.task_uuid))
+    if task is None or task.state != TaskState.STARTED:
+        call.state, call.finished_at = "done", utcnow()  # cancelled meanwhile
+        return Outcome("skipped")
+    call.attempts += 1
+    params = json.loads(call.params)
+    record(
+        run,
+        "service.started",
+        element_id=call.element_id,
+        data={"call": call.id, "attempt": call.attempts, "operation": call.operation},
+    )
+    ctx = OperationContext(
+        session,
+        call.idempotency_key,
+        run.instance.id,
+        run.instance.scope_unit_id,
+        _progress_reporter(db, call.id),
+    )
+    result = get_operation(call.operation).func(ctx, params)
+    call.state, call.finished_at = "done", utcnow()
+    call.progress_done, call.progress_total = progress.read(db, [call.id]).get(call.id, (1, 1))
+    call.result = json.dumps(result, ensure_ascii=False, default=str)
+    task.data[task.task_spec.result_variable] = json.loads(call.result)
+    task.complete()
+    record(
+        run,
+        "service.succeeded",
+        element_id=call.element_id,
+        data={"call": call.id, "params": params, "result": json.loads(call.result)},
+    )
+    advance(run)
+    return Outcome("done", new_service_calls=tuple(run.new_service_calls))
+
+
+def _progress_reporter(db: Database, call_id: int):  # type: ignore[no-untyped-def]
+    """Progress goes out of band (engine.progress), visible while the operation runs."""
+
+    def report_progress(done: int, total: int) -> None:
+        progress.report(db, call_id, done, total)
+
+    return report_progress
+
+
+def _record_failure(db: Database, call_id: int, exc: Exception) -> Outcome:
+    error = f"{type(exc).__name__}: {exc}"
+    stack = "".join(traceback.format_exception(exc))
+    with db.write_transaction() as session:
+        run = load_run(session, session.get(ServiceCall, call_id).instance_id, None)
+        call = session.scalar(select(ServiceCall).where(ServiceCall.id == call_id))
+        if call.state in ("done", "failed"):
+            return Outcome("skipped")
+        call.attempts += 1
+        call.last_error = error[:4000]
+        record(
+            run,
+            "service.failed",
+            element_id=call.element_id,
+            data={
+                "call": call.id,
+                "attempt": call.attempts,
+                "error": call.last_error,
+                "params": json.loads(call.params),
+            },
+        )
+        if call.attempts >= call.max_attempts:
+            call.state, call.finished_at = "failed", utcnow()
+            open_incident(run, call, error, stack)
+            return Outcome("failed")
+        delay = BACKOFF_BASE_SECONDS * 2 ** (call.attempts - 1)
+        call.state, call.next_attempt_at = "pending", utcnow() + timedelta(seconds=delay)
+        return Outcome("retry", retry_in=delay)

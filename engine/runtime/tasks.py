@@ -1,0 +1,185 @@
+"""Claim, unclaim, reassign and complete human tasks — each checked against the org chart
+and audited, each in the caller's single transaction."""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass
+from typing import Any
+from uuid import UUID
+
+from jsonschema import Draft202012Validator
+from SpiffWorkflow.util.task import TaskState
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from engine.db import utcnow
+from engine.errors import DomainError, NotFound, PermissionDenied, ValidationError
+from engine.org import user_by_login
+from engine.runtime.actors import Actor, actor_for_user
+from engine.runtime.advance import advance
+from engine.runtime.audit_context import record
+from engine.runtime.models import HumanTask
+from engine.runtime.routing import require_candidate, supervising_position
+from engine.runtime.store import Conflict, Run, load_run
+
+MAX_SUBMISSION_BYTES = 256 * 1024
+
+
+@dataclass(frozen=True)
+class Completion:
+    instance_id: int
+    new_service_calls: list[int]
+
+
+def _task_row(session: Session, task_id: int) -> HumanTask:
+    row = session.get(HumanTask, task_id)
+    if row is None:
+        raise NotFound(f"no existe la tarea {task_id}")
+    return row
+
+
+def _open_run(session: Session, task_id: int, actor: Actor) -> tuple[Run, HumanTask]:
+    """Locks the instance first, then reads the task row fresh: the order every writer uses."""
+    row = _task_row(session, task_id)
+    run = load_run(session, row.instance_id, actor)
+    session.refresh(row)
+    if run.instance.state != "running":
+        raise DomainError(f"la instancia {row.instance_id} está {run.instance.state}")
+    if row.state not in ("ready", "claimed"):
+        raise Conflict(f"la tarea {task_id} ya no está pendiente ({row.state})")
+    return run, row
+
+
+def claim(session: Session, task_id: int, actor: Actor) -> None:
+    run, row = _open_run(session, task_id, actor)
+    position = require_candidate(actor, row.candidate, row.candidate_unit_id)
+    if row.assignee_user_id not in (None, actor.user_id):
+        raise Conflict(f"la tarea {task_id} ya fue tomada por otra persona")
+    row.state, row.assignee_user_id = "claimed", actor.user_id
+    record(
+        run,
+        "task.claimed",
+        element_id=row.element_id,
+        position_id=position.id,
+        data={"task": row.task_uuid},
+    )
+
+
+def unclaim(session: Session, task_id: int, actor: Actor) -> None:
+    run, row = _open_run(session, task_id, actor)
+    if row.assignee_user_id != actor.user_id:
+        raise PermissionDenied("solo quien tomó la tarea puede liberarla")
+    row.state, row.assignee_user_id = "ready", None
+    record(run, "task.unclaimed", element_id=row.element_id, data={"task": row.task_uuid})
+
+
+def reassign(session: Session, task_id: int, actor: Actor, to_login: str | None) -> None:
+    """A supervisor of the task's candidates gives it to someone (or back to the pool)."""
+    run, row = _open_run(session, task_id, actor)
+    boss = supervising_position(session, actor, row.candidate, row.candidate_unit_id)
+    if boss is None and not actor.is_admin:
+        raise PermissionDenied("solo un superior en la línea de mando puede reasignar la tarea")
+    target = None
+    if to_login:
+        target = actor_for_user(session, user_by_login(session, to_login))
+        require_candidate(target, row.candidate, row.candidate_unit_id)
+    previous = row.assignee_user_id
+    row.assignee_user_id = target.user_id if target else None
+    row.state = "claimed" if target else "ready"
+    record(
+        run,
+        "task.reassigned",
+        element_id=row.element_id,
+        position_id=boss.id if boss else None,
+        data={"task": row.task_uuid, "from_user_id": previous, "to_user_id": row.assignee_user_id},
+    )
+
+
+def complete(
+    session: Session, task_id: int, actor: Actor, data: dict[str, Any] | None = None
+) -> Completion:
+    run, row = _open_run(session, task_id, actor)
+    position = require_candidate(actor, row.candidate, row.candidate_unit_id)
+    if row.assignee_user_id not in (None, actor.user_id):
+        raise Conflict(f"la tarea {task_id} está asignada a otra persona")
+    _check_separation(session, run, row, actor)
+    task = run.workflow.get_task_from_id(UUID(row.task_uuid))
+    if task is None or task.state != TaskState.READY:  # Task.run() would not check this
+        raise Conflict(f"la tarea {task_id} ya no está lista en el proceso")
+    submitted = _validated(run, row, data or {})
+    before = copy.deepcopy(task.data)
+    task.data.update(submitted)
+    task.run()
+    now = utcnow()
+    row.state, row.assignee_user_id = "completed", actor.user_id
+    row.completed_at, row.completed_by_user_id = now, actor.user_id
+    row.completed_as_position_id = position.id
+    record(
+        run,
+        "task.completed",
+        element_id=row.element_id,
+        position_id=position.id,
+        data={"task": row.task_uuid, "submitted": submitted, "diff": _diff(before, task.data)},
+    )
+    advance(run)
+    return Completion(run.instance.id, run.new_service_calls)
+
+
+def _validated(run: Run, row: HumanTask, data: dict[str, Any]) -> dict[str, Any]:
+    if not isinstance(data, dict):
+        raise ValidationError("data", "los datos deben ser un objeto JSON")
+    if len(str(data).encode()) > MAX_SUBMISSION_BYTES:
+        raise ValidationError("data", "los datos enviados son demasiado grandes")
+    bad = [k for k in data if not isinstance(k, str) or k.startswith(("_", "spiff__"))]
+    if bad:
+        raise ValidationError(str(bad[0]), "nombre de campo no permitido")
+    if row.form:
+        schema = run.definition.forms.get(row.form)
+        errors = sorted(
+            Draft202012Validator(schema).iter_errors(data), key=lambda e: list(e.absolute_path)
+        )
+        if errors:
+            raise ValidationError(_field_of(errors[0]), errors[0].message)
+    return copy.deepcopy(data)
+
+
+def _field_of(error) -> str:  # type: ignore[no-untyped-def]
+    """The form field a JSON-Schema error is about (for a missing one, the missing name)."""
+    path = [str(p) for p in error.absolute_path]
+    if error.validator == "required":
+        path.append(next(r for r in error.validator_value if r not in error.instance))
+    return ".".join(path) or "data"
+
+
+def _check_separation(session: Session, run: Run, row: HumanTask, actor: Actor) -> None:
+    """Segregation of duties: the process may declare pairs of tasks done by different people."""
+    for a, b in run.definition.separated_pairs:
+        if row.element_id not in (a, b):
+            continue
+        other = b if row.element_id == a else a
+        done_by_actor = session.scalar(
+            select(HumanTask.id)
+            .where(
+                HumanTask.instance_id == row.instance_id,
+                HumanTask.element_id == other,
+                HumanTask.state == "completed",
+                HumanTask.completed_by_user_id == actor.user_id,
+            )
+            .limit(1)
+        )
+        if done_by_actor is not None:
+            raise PermissionDenied(
+                f"separación de funciones: quien realizó '{other}' no puede realizar "
+                f"'{row.element_id}' en la misma instancia"
+            )
+
+
+def _diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
+    changed = {
+        k: v
+        for k, v in after.items()
+        if not k.startswith("spiff__") and (k not in before or before[k] != v)
+    }
+    removed = sorted(k for k in before if k not in after)
+    return {"set": changed, "removed": removed}

@@ -1,0 +1,246 @@
+"""The engine end to end on a committed database: routing, forms, lifecycle, service calls,
+incidents, timers, messages, segregation of duties, concurrency and the audit trail."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+
+import pytest
+from sqlalchemy import func, select
+
+from engine import audit, runtime
+from engine.clock import today
+from engine.db import Database
+from engine.errors import DomainError, PermissionDenied, ValidationError
+from engine.notifications import Notification
+from engine.org import add_user, assign
+from engine.runtime import Conflict
+from engine.services import registry
+from tests.runtime_support import complete, only_task, open_tasks, prepared_database, start
+
+VISITA = {"fecha_visita": "2026-11-20", "hogar_encontrado": True}
+
+
+@pytest.fixture(scope="module")
+def db(databases) -> Iterator[Database]:  # type: ignore[no-untyped-def]
+    database = prepared_database(databases.new())
+    yield database
+    database.dispose()
+
+
+def _tasks(db: Database, login: str, scope: str = "all") -> list[runtime.HumanTask]:
+    with db.transaction() as s:
+        return runtime.tasks_for(s, runtime.actor_for_login(s, login), scope=scope)
+
+
+def _run_calls(db: Database, call_ids: list[int]) -> list[str]:
+    return [runtime.execute_service_call(db, cid).status for cid in call_ids]
+
+
+def test_first_task_goes_to_the_gestores_of_the_scope(db: Database) -> None:
+    iid = start(db, "ref_verificacion", "jefe.ut.cajamarca", {"co_hogar": "H0001"})
+    task = only_task(db, iid, "registrar_visita")
+    assert task.candidate == "Gestor Local"
+    assert task.household == "H0001"
+    assert task.due_at is not None
+    assert iid in {t.instance_id for t in _tasks(db, "gl.cajamarca", "available")}
+    assert iid not in {t.instance_id for t in _tasks(db, "gl.puno")}  # UT Puno never sees it
+    with db.write_transaction() as s, pytest.raises(PermissionDenied):
+        runtime.claim(s, task.id, runtime.actor_for_login(s, "gl.puno"))
+
+
+def test_invalid_form_is_refused_and_nothing_changes(db: Database) -> None:
+    iid = start(db, "ref_verificacion", "jefe.ut.cajamarca", {"co_hogar": "H0002"})
+    task = only_task(db, iid, "registrar_visita")
+    with db.transaction() as s:
+        before = s.scalar(select(func.count()).select_from(audit.AuditEvent))
+    with pytest.raises(ValidationError) as err:
+        complete(db, task.id, "gl.cajamarca", {"fecha_visita": "2026-11-20"})
+    assert err.value.field == "hogar_encontrado"
+    with pytest.raises(ValidationError) as err:
+        complete(db, task.id, "gl.cajamarca", {**VISITA, "extra": 1})
+    assert only_task(db, iid, "registrar_visita").state == "ready"
+    with db.transaction() as s:
+        assert s.scalar(select(func.count()).select_from(audit.AuditEvent)) == before
+
+
+def test_full_path_with_loop_service_call_and_completion(db: Database) -> None:
+    iid = start(db, "ref_verificacion", "jefe.ut.cajamarca", {"co_hogar": "H0003"})
+    complete(db, only_task(db, iid, "registrar_visita").id, "gl.cajamarca", VISITA)
+    complete(db, only_task(db, iid, "registrar_resultado").id, "gl.cajamarca", {"cumple": False})
+    complete(db, only_task(db, iid, "revisar").id, "ctz.cajamarca", {"decision": "observado"})
+    # observado: back to the Gestor Local, as a new task
+    complete(db, only_task(db, iid, "registrar_resultado").id, "gl.cajamarca", {"cumple": True})
+    calls = complete(
+        db, only_task(db, iid, "revisar").id, "ctz.cajamarca", {"decision": "conforme"}
+    )
+    assert len(calls) == 1
+    assert open_tasks(db, iid) == []  # waiting for the worker
+    assert _run_calls(db, calls) == ["done"]
+    assert _run_calls(db, calls) == ["skipped"]  # a redelivery applies nothing twice
+    with db.transaction() as s:
+        notices = s.scalars(select(Notification).where(Notification.instance_id == iid)).all()
+        assert [n.subject for n in notices] == ["Resultado conforme: H0003"]
+    validar = only_task(db, iid, "validar")
+    assert validar.candidate_unit_id is not None  # the UVCC, the only unit with that position
+    with db.transaction() as s:
+        detail = runtime.instance_detail(s, iid)
+        kinds = [e.kind for e in detail.history]
+    assert kinds.count("task.completed") == 5
+    assert "service.succeeded" in kinds and kinds[0] == "instance.started"
+
+
+def test_claim_unclaim_reassign(db: Database) -> None:
+    iid = start(db, "ref_verificacion", "jefe.ut.cajamarca", {"co_hogar": "H0004"})
+    task = only_task(db, iid, "registrar_visita")
+    with db.write_transaction() as s:
+        runtime.claim(s, task.id, runtime.actor_for_login(s, "gl.cajamarca"))
+    assert task.id in {t.id for t in _tasks(db, "gl.cajamarca", "mine")}
+    with db.write_transaction() as s, pytest.raises(PermissionDenied):
+        runtime.reassign(s, task.id, runtime.actor_for_login(s, "gl.puno"), None)
+    with db.write_transaction() as s:  # the CTZ supervises Gestor Local 627
+        runtime.reassign(s, task.id, runtime.actor_for_login(s, "ctz.cajamarca"), None)
+    assert only_task(db, iid, "registrar_visita").assignee_user_id is None
+    with db.write_transaction() as s:
+        runtime.claim(s, task.id, runtime.actor_for_login(s, "gl.cajamarca"))
+        runtime.unclaim(s, task.id, runtime.actor_for_login(s, "gl.cajamarca"))
+    assert only_task(db, iid, "registrar_visita").state == "ready"
+
+
+def test_two_simultaneous_completions_give_one_success_and_one_conflict(db: Database) -> None:
+    iid = start(db, "ref_verificacion", "jefe.ut.cajamarca", {"co_hogar": "H0005"})
+    task = only_task(db, iid, "registrar_visita")
+    results: list[str] = []
+    barrier = threading.Barrier(2)
+
+    def attempt() -> None:
+        barrier.wait()
+        try:
+            complete(db, task.id, "gl.cajamarca", VISITA)
+            results.append("ok")
+        except (Conflict, DomainError) as exc:
+            results.append(type(exc).__name__)
+
+    threads = [threading.Thread(target=attempt) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(results) == ["Conflict", "ok"]
+    assert only_task(db, iid, "registrar_resultado").state == "ready"
+    with db.transaction() as s:
+        completed = [e for e in audit.events(s, instance_id=iid) if e.kind == "task.completed"]
+    assert len(completed) == 1
+
+
+def test_failing_operation_retries_then_opens_an_incident(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    iid = start(db, "ref_verificacion", "jefe.ut.cajamarca", {"co_hogar": "H0006"})
+    complete(db, only_task(db, iid, "registrar_visita").id, "gl.cajamarca", VISITA)
+    complete(db, only_task(db, iid, "registrar_resultado").id, "gl.cajamarca", {"cumple": True})
+    [call_id] = complete(
+        db, only_task(db, iid, "revisar").id, "ctz.cajamarca", {"decision": "conforme"}
+    )
+    real = registry.get_operation("notificaciones.registrar")
+
+    def broken(ctx, params):  # type: ignore[no-untyped-def]
+        ctx.session.add(
+            Notification(
+                recipient="x",
+                subject="half-written",
+                body="",
+                idempotency_key=ctx.idempotency_key + "-x",
+            )
+        )
+        ctx.session.flush()
+        raise ConnectionError("la Entidad Pagadora no responde")
+
+    monkeypatch.setitem(
+        registry._REGISTRY,
+        real.name,
+        registry.Operation(real.name, broken, real.params_schema, real.description),
+    )
+    outcomes = [runtime.execute_service_call(db, call_id) for _ in range(3)]
+    assert [o.status for o in outcomes] == ["retry", "retry", "failed"]
+    assert outcomes[0].retry_in < outcomes[1].retry_in  # backoff
+    with db.transaction() as s:
+        detail = runtime.instance_detail(s, iid)
+        assert detail.instance.incident_open
+        [incident] = detail.incidents
+        assert "no responde" in incident.error and "ConnectionError" in incident.stack
+        assert (
+            s.scalar(
+                select(func.count())
+                .select_from(Notification)
+                .where(Notification.subject == "half-written")
+            )
+            == 0
+        )
+    monkeypatch.setitem(registry._REGISTRY, real.name, real)
+    with db.write_transaction() as s, pytest.raises(PermissionDenied):
+        runtime.retry_incident(s, incident.id, runtime.actor_for_login(s, "gl.cajamarca"))
+    with db.write_transaction() as s:
+        again = runtime.retry_incident(s, incident.id, runtime.actor_for_login(s, "jefe.uvcc"))
+    assert _run_calls(db, again) == ["done"]
+    assert only_task(db, iid, "validar").state == "ready"
+    with db.transaction() as s:
+        assert not runtime.instance_detail(s, iid).instance.incident_open
+
+
+def test_segregation_timer_escalation_and_message(db: Database) -> None:
+    iid = start(db, "ref_eventos", "jefe.ut.cajamarca", {"co_hogar": "H0007"}, scope="UT-CAJ")
+    complete(db, only_task(db, iid, "registrar").id, "gl.cajamarca", {"cumple": True})
+    aprobar = only_task(db, iid, "aprobar")
+    with pytest.raises(PermissionDenied, match="separación de funciones"):
+        complete(db, aprobar.id, "gl.cajamarca", {"decision": "conforme"})
+    time.sleep(1.2)  # the boundary timer (PT1S) falls due
+    with db.transaction() as s:
+        assert runtime.instance_detail(s, iid).instance.next_timer_at is not None
+    runtime.fire_all_due(db)
+    escalated = only_task(db, iid, "atender_vencida")
+    assert escalated.candidate == "Coordinador Técnico Zonal"
+    with db.transaction() as s:
+        kinds = [e.kind for e in audit.events(s, instance_id=iid)]
+    assert "timer.fired" in kinds
+    complete(db, escalated.id, "ctz.cajamarca", {})
+    with db.write_transaction() as s, pytest.raises(DomainError, match="no espera el mensaje"):
+        runtime.deliver_message(s, iid, "respuesta_entidad_pagadora", {}, None)
+    # another Gestor Local of UT Cajamarca approves
+    with db.write_transaction() as s:
+        add_user(s, "gl2.cajamarca", "Segundo Gestor", "Clave-Segura-2026")
+        assign(s, "gl2.cajamarca", 628, today())
+    complete(db, aprobar.id, "gl2.cajamarca", {"decision": "conforme"})
+    with db.write_transaction() as s:
+        runtime.deliver_message(s, iid, "respuesta_entidad_pagadora", {"pagado": True}, None)
+    with db.transaction() as s:
+        assert runtime.instance_detail(s, iid).instance.state == "completed"
+
+
+def test_lifecycle_controls_are_for_the_owner(db: Database) -> None:
+    iid = start(db, "ref_verificacion", "jefe.ut.cajamarca", {"co_hogar": "H0008"})
+    task = only_task(db, iid, "registrar_visita")
+    with db.write_transaction() as s, pytest.raises(PermissionDenied):
+        runtime.suspend(s, iid, runtime.actor_for_login(s, "gl.cajamarca"))
+    with db.write_transaction() as s:
+        runtime.suspend(s, iid, runtime.actor_for_login(s, "jefe.uvcc"), "revisión")
+    with pytest.raises(DomainError, match="suspended"):
+        complete(db, task.id, "gl.cajamarca", VISITA)
+    with db.write_transaction() as s:
+        runtime.resume(s, iid, runtime.actor_for_login(s, "jefe.uvcc"))
+        runtime.cancel(s, iid, runtime.actor_for_login(s, "admin"), "duplicado")
+    with db.transaction() as s:
+        d = runtime.instance_detail(s, iid)
+        assert d.instance.state == "cancelled"
+        assert [t.state for t in d.tasks] == ["cancelled"]
+        kinds = [e.kind for e in d.history]
+    assert kinds[-3:] == ["instance.suspended", "instance.resumed", "instance.cancelled"]
+
+
+def test_the_chain_verifies_after_all_that(db: Database) -> None:
+    with db.transaction() as s:
+        result = audit.verify(s)
+    assert result.ok, result.reason
+    assert result.checked > 50
