@@ -8,6 +8,8 @@
 | CELERY_RESULT_BACKEND | db+sqlite:///<var>/celery-results.sqlite       |
 | SECRET_KEY            | generated once into <var>/secret_key           |
 | SESSION_COOKIE_SECURE | 0 (set 1 behind HTTPS)                         |
+| JUNTOS_BPMN_DIR       | ./bpmn   (what `juntos init` deploys)          |
+| JUNTOS_FORMS_DIR      | ./forms                                        |
 """
 
 from __future__ import annotations
@@ -26,6 +28,8 @@ class Settings:
     result_backend: str
     secret_key: str
     cookie_secure: bool
+    bpmn_dir: Path
+    forms_dir: Path
 
     @property
     def is_sqlite(self) -> bool:
@@ -55,4 +59,6 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         or f"db+sqlite:///{var_dir / 'celery-results.sqlite'}",
         secret_key=env.get("SECRET_KEY") or _generated_secret_key(var_dir),
         cookie_secure=env.get("SESSION_COOKIE_SECURE", "0") == "1",
+        bpmn_dir=Path(env.get("JUNTOS_BPMN_DIR", "bpmn")).resolve(),
+        forms_dir=Path(env.get("JUNTOS_FORMS_DIR", "forms")).resolve(),
     )

@@ -45,6 +45,7 @@ def test_init_twice_is_safe(initialised: dict[str, str]) -> None:
     again = juntos(initialised, "init")
     assert again.returncode == 0, again.stderr
     assert "0 registros nuevos, 0 actualizados; personas demo nuevas: 0" in again.stdout
+    assert "procesos publicados: 0 nuevos" in again.stdout
 
 
 def test_positions_csv(initialised: dict[str, str]) -> None:

@@ -28,6 +28,7 @@ from engine.scripting import (
     check_script,
     make_script_engine,
 )
+from engine.scripting.guards import internal_import
 
 SENTINEL = {"touched": False}  # what a hostile script reaching this module would change
 MODULE = __name__
@@ -117,6 +118,7 @@ def test_values_are_written_back_as_json(env: SandboxedEnvironment) -> None:
         ("ok = 1\npares = map(abs, [1])", "la variable 'pares' contiene un valor"),
         ("ok = 1\nclaves = {1: 'a'}", "la variable 'claves' es un diccionario con claves"),
         ("ok = 1\nx = float('nan')", "la variable 'x' contiene un valor"),
+        ("ok = 1\nx = 10 ** 5000", "la variable 'x' contiene un entero demasiado grande"),
     ],
 )
 def test_values_that_are_not_json_name_the_variable_and_write_nothing(
@@ -191,9 +193,12 @@ def test_scripts_cannot_call_services(env: SandboxedEnvironment) -> None:
 
 # --- the hostile corpus --------------------------------------------------------------------
 
+WRITE_CANARY = "__import__('pathlib').Path({canary!r}).write_text('x')"
 STATIC_REFUSALS = [
-    ("__import__('pathlib').Path({canary!r}).write_text('x')",
-     "línea 1: no se permite el nombre '__import__'"),
+    ("__import__('os').system('touch {canary}')", "línea 1: no se permite el nombre '__import__'"),
+    ("import os", "línea 1: no se permite 'import'"),
+    ("from os import path", "línea 1: no se permite 'from ... import'"),
+    (WRITE_CANARY, "línea 1: no se permite el nombre '__import__'"),
     ("total = 1\nimport pathlib\npathlib.Path({canary!r}).write_text('x')",
      "línea 2: no se permite 'import'"),
     ("from pathlib import Path\nPath({canary!r}).write_text('x')",
@@ -293,10 +298,16 @@ def test_hostile_conditions_are_refused(env: SandboxedEnvironment, expression: s
         env.evaluate(expression, {"x": 1})
 
 
+def test_the_import_hook_for_date_methods_imports_nothing_else() -> None:
+    assert internal_import("time").__name__ == "time"  # what strftime needs
+    with pytest.raises(SandboxError, match="no se permite importar módulos"):
+        internal_import("os")
+
+
 def test_the_payloads_are_real_escapes_without_the_sandbox(canary: Path) -> None:
     """The control: SpiffWorkflow's default environment runs them, and the canary appears."""
     unsafe = TaskDataEnvironment()
-    unsafe.execute(STATIC_REFUSALS[0][0].format(canary=str(canary)), {})
+    unsafe.execute(WRITE_CANARY.format(canary=str(canary)), {})
     assert canary.exists()
     canary.unlink()
     payload = f"__import__('sys').modules[{MODULE!r}].SENTINEL['touched'] = True"

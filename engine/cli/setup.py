@@ -6,6 +6,7 @@ import click
 
 from engine import migrate
 from engine.cli.context import CliContext, pass_ctx
+from engine.definitions import deploy
 from engine.org import seed_org
 from engine.org.demo import seed_demo_people
 
@@ -14,17 +15,20 @@ from engine.org.demo import seed_demo_people
 @click.option("--no-demo", is_flag=True, help="No crear las personas de demostración.")
 @pass_ctx
 def init(ctx: CliContext, no_demo: bool) -> None:
-    """Migra la base de datos, carga la organización del Manual y las personas demo.
+    """Migra la base de datos, carga la organización del Manual y las personas demo, y publica
+    los diagramas de bpmn/.
 
     Se puede ejecutar varias veces: lo que ya está no se vuelve a escribir.
     """
     migrate.upgrade(ctx.settings.database_url)
-    with ctx.transaction() as session:
+    with ctx.transaction(write=True) as session:
         result = seed_org(session)
         people = 0 if no_demo else seed_demo_people(session)
+        deployed = deploy(session, ctx.settings.bpmn_dir, ctx.settings.forms_dir)
     click.echo(
         f"organización: {result.created} registros nuevos, {result.updated} actualizados; "
-        f"personas demo nuevas: {people}"
+        f"personas demo nuevas: {people}; "
+        f"procesos publicados: {sum(r.created for r in deployed)} nuevos de {len(deployed)}"
     )
 
 

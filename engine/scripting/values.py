@@ -1,11 +1,11 @@
 """What may leave the sandbox.
 
 Task data is stored as JSON, so a script's variables are written back only as JSON values:
-None, bool, int, str and finite floats as they are; tuples become lists; dicts need str keys;
-`Decimal` becomes its exact fixed-point text (`Decimal('12.50')` → `"12.50"`, read it back with
-`Decimal(x)`); `date` and `datetime` become ISO 8601 text (`"2026-03-02"`,
-`"2026-03-02T10:30:00"`). Anything else (sets, timedeltas, iterators, NaN, …) is refused,
-naming the variable.
+None, bool, str, finite floats and ints (up to about 3,900 digits) as they are; tuples become
+lists; dicts need str keys; `Decimal` becomes its exact fixed-point text (`Decimal('12.50')` →
+`"12.50"`, read it back with `Decimal(x)`); `date` and `datetime` become ISO 8601 text
+(`"2026-03-02"`, `"2026-03-02T10:30:00"`). Anything else (sets, timedeltas, iterators, NaN, …)
+is refused, naming the variable.
 
 The value of an expression goes back to SpiffWorkflow unchanged, but it must be plain data:
 never a function, generator or iterator, which would run sandboxed code later, outside the
@@ -21,6 +21,7 @@ from decimal import Decimal
 from engine.scripting.checker import SandboxError
 
 MAX_DEPTH = 50
+MAX_INT_BITS = 13_000  # about 3,900 digits: Python refuses to print ints above 4,300
 _PLAIN_SCALARS = (type(None), bool, int, float, complex, str, bytes, Decimal, date, time,
                   timedelta, range)  # fmt: skip
 _PLAIN_CONTAINERS = (list, tuple, set, frozenset)
@@ -34,6 +35,8 @@ def to_data(name: str, value: object) -> object:
 def _to_data(name: str, value: object, depth: int) -> object:
     if depth > MAX_DEPTH:
         raise SandboxError(f"la variable '{name}' está anidada demasiado profundamente")
+    if isinstance(value, int) and value.bit_length() > MAX_INT_BITS:
+        raise SandboxError(f"la variable '{name}' contiene un entero demasiado grande")
     if value is None or isinstance(value, (bool, int, str)):
         return value
     if isinstance(value, float) and math.isfinite(value):
