@@ -244,3 +244,48 @@ def test_the_chain_verifies_after_all_that(db: Database) -> None:
         result = audit.verify(s)
     assert result.ok, result.reason
     assert result.checked > 50
+
+
+def test_a_worker_dying_mid_operation_leaves_nothing_and_redelivery_applies_once(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    iid = start(db, "ref_verificacion", "jefe.ut.cajamarca", {"co_hogar": "H0009"})
+    complete(db, only_task(db, iid, "registrar_visita").id, "gl.cajamarca", VISITA)
+    complete(db, only_task(db, iid, "registrar_resultado").id, "gl.cajamarca", {"cumple": True})
+    [call_id] = complete(
+        db, only_task(db, iid, "revisar").id, "ctz.cajamarca", {"decision": "conforme"}
+    )
+    real = registry.get_operation("notificaciones.registrar")
+
+    def dies_half_way(ctx, params):  # type: ignore[no-untyped-def]
+        real.func(ctx, params)  # the notice is written in the call's transaction…
+        raise SystemExit("worker killed")  # …and the process dies before the commit
+
+    monkeypatch.setitem(
+        registry._REGISTRY,
+        real.name,
+        registry.Operation(real.name, dies_half_way, real.params_schema, real.description),
+    )
+    with pytest.raises(SystemExit):
+        runtime.execute_service_call(db, call_id)
+    with db.transaction() as s:
+        assert (
+            s.scalar(
+                select(func.count())
+                .select_from(Notification)
+                .where(Notification.instance_id == iid)
+            )
+            == 0
+        )
+        assert s.get(runtime.ServiceCall, call_id).state == "pending"
+    monkeypatch.setitem(registry._REGISTRY, real.name, real)
+    assert _run_calls(db, [call_id, call_id]) == ["done", "skipped"]  # redelivered twice
+    with db.transaction() as s:
+        assert (
+            s.scalar(
+                select(func.count())
+                .select_from(Notification)
+                .where(Notification.instance_id == iid)
+            )
+            == 1
+        )

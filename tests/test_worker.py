@@ -15,6 +15,7 @@ import pytest
 
 from engine import heartbeat
 from engine.jobs import HEARTBEAT_SECONDS, make_celery
+from tests.runtime_support import complete, only_task, open_tasks, prepared_database, start
 
 pytestmark = pytest.mark.worker
 
@@ -65,3 +66,66 @@ def test_juntos_run_serves_web_and_worker(live_server) -> None:  # type: ignore[
     assert body["workers_alive"] >= 1, body
     with urllib.request.urlopen(f"{live_server.url}/ingresar", timeout=5) as response:
         assert "Ingresar" in response.read().decode()
+
+
+def _wait_for(predicate, seconds: float = 90.0) -> bool:  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.5)
+    return False
+
+
+def test_service_calls_and_timers_run_in_the_worker(
+    databases, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    """Outbox rows dispatched after commit run in a real worker; the beat's tick fires timers."""
+    url = databases.new()
+    db = prepared_database(url)
+    env = {**os.environ, "DATABASE_URL": url, "JUNTOS_VAR_DIR": str(tmp_path)}
+    for key in ("DATABASE_URL", "JUNTOS_VAR_DIR"):
+        monkeypatch.setenv(key, env[key])
+    worker = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "engine.jobs:celery_app",
+            "worker",
+            "--beat",
+            "--pool=solo",
+            "--loglevel=WARNING",
+            "--without-gossip",
+            "--without-mingle",
+        ],
+        env=env,
+    )
+    try:
+        iid = start(db, "ref_verificacion", "jefe.ut.cajamarca", {"co_hogar": "H9001"})
+        complete(
+            db,
+            only_task(db, iid, "registrar_visita").id,
+            "gl.cajamarca",
+            {"fecha_visita": "2026-11-20", "hogar_encontrado": True},
+        )
+        complete(db, only_task(db, iid, "registrar_resultado").id, "gl.cajamarca", {"cumple": True})
+        calls = complete(
+            db, only_task(db, iid, "revisar").id, "ctz.cajamarca", {"decision": "conforme"}
+        )
+        client = make_celery()
+        for call_id in calls:
+            client.send_task("juntos.run_service_call", (call_id,))
+        assert _wait_for(lambda: any(t.element_id == "validar" for t in open_tasks(db, iid)))
+
+        eid = start(db, "ref_eventos", "jefe.ut.cajamarca", {"co_hogar": "H9002"})
+        complete(db, only_task(db, eid, "registrar").id, "gl.cajamarca", {"cumple": True})
+        # the boundary timer (PT1S) is fired by the tick the beat schedules every few seconds
+        assert _wait_for(
+            lambda: any(t.element_id == "atender_vencida" for t in open_tasks(db, eid))
+        )
+    finally:
+        worker.terminate()
+        worker.wait(timeout=60)
+        db.dispose()
