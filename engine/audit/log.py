@@ -22,6 +22,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
+from sqlalchemy import event as sa_event
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
@@ -34,6 +35,8 @@ HEAD_ID = 1
 KIND_MAX_LENGTH = 64
 
 _head = AuditHead.__table__
+# session.info key: (transaction, last seq, last hash, head row still to be moved)
+_SESSION_HEAD = "audit_head"
 
 
 class AuditHeadMissing(RuntimeError):
@@ -81,12 +84,24 @@ def record(
         prev_hash=last_hash,
     )
     event.hash = event_hash(last_hash, event.hashed_fields())
-    session.add(event)
-    session.flush()
-    session.execute(
-        update(_head).where(_head.c.id == HEAD_ID).values(last_seq=event.seq, last_hash=event.hash)
-    )
+    session.add(event)  # inserted with the caller's next flush, batched with its siblings
+    # The head row is moved once per flush (see _move_head), not once per event.
+    session.info[_SESSION_HEAD] = (session.get_transaction(), event.seq, event.hash, True)
     return event
+
+
+@sa_event.listens_for(Session, "before_flush")
+def _move_head(session: Session, _context: object, _instances: object) -> None:
+    """Writes this session's new tip of the chain to ``audit_head``, with its events."""
+    known = session.info.get(_SESSION_HEAD)
+    if known is None or not known[3] or known[0] is not session.get_transaction():
+        return
+    moved = session.connection().execute(
+        update(_head).where(_head.c.id == HEAD_ID).values(last_seq=known[1], last_hash=known[2])
+    )
+    if moved.rowcount != 1:
+        raise AuditHeadMissing("falta la cabeza de la cadena de auditoría (audit_head)")
+    session.info[_SESSION_HEAD] = (*known[:3], False)
 
 
 def events(
@@ -118,8 +133,18 @@ def _check_kind(kind: str) -> None:
 
 
 def _lock_head(session: Session) -> tuple[int, str]:
-    """The head (last seq, last hash), locked until the caller's transaction ends."""
-    if session.connection().dialect.name == "sqlite":
+    """The head (last seq, last hash), locked until the caller's transaction ends.
+
+    Within one transaction the lock is taken once: later events of the same unit of work
+    continue from the head this session itself last wrote (kept in ``session.info``).
+    """
+    transaction = session.get_transaction()
+    known = session.info.get(_SESSION_HEAD)
+    if known is not None and known[0] is transaction:
+        return known[1], known[2]
+    connection = session.connection()
+    immediate = connection.get_execution_options().get("sqlite_begin_immediate")
+    if connection.dialect.name == "sqlite" and not immediate:  # BEGIN IMMEDIATE holds it already
         session.execute(
             update(_head).where(_head.c.id == HEAD_ID).values(last_seq=_head.c.last_seq)
         )

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from SpiffWorkflow.bpmn.specs.bpmn_process_spec import BpmnProcessSpec
+from sqlalchemy.orm import Session
 
 from engine.definitions.deploy import spiff_parse
 from engine.definitions.models import ProcessDefinition
@@ -34,6 +35,12 @@ class LoadedDefinition:
 
 _CACHE: dict[int, LoadedDefinition] = {}
 _CACHE_SIZE = 256
+
+
+def load_by_id(session: Session, definition_id: int) -> LoadedDefinition:
+    """The parsed definition, without a query when this process has it already."""
+    loaded = _CACHE.get(definition_id)
+    return loaded if loaded is not None else load(session.get(ProcessDefinition, definition_id))
 
 
 def load(definition: ProcessDefinition) -> LoadedDefinition:

@@ -9,6 +9,8 @@ Supervisors along the lines of authority (Title IV.C) of a candidate may reassig
 
 from __future__ import annotations
 
+import time
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -20,8 +22,27 @@ from engine.runtime.actors import Actor
 MAX_DEPTH = 10
 
 
+_UNITS_CACHE: dict[str, tuple[float, frozenset[int]]] = {}
+_UNITS_TTL_SECONDS = 300.0
+
+
+def units_with(session: Session, lane: str) -> frozenset[int]:
+    """Units that have a position named ``lane``; cached a few minutes, as the org chart
+    changes only when the reference data is re-seeded."""
+    cached = _UNITS_CACHE.get(lane)
+    if cached and time.monotonic() - cached[0] < _UNITS_TTL_SECONDS:
+        return cached[1]
+    units = frozenset(
+        session.scalars(select(Position.unit_id).distinct().where(Position.denominacion == lane))
+    )
+    if not units:  # a lane may name a puesto that is unique in the programme
+        units = frozenset(p.unit_id for p in positions_named(session, lane))
+    _UNITS_CACHE[lane] = (time.monotonic(), units)
+    return units
+
+
 def candidate_unit(session: Session, lane: str, scope_unit_id: int | None) -> int | None:
-    units = {p.unit_id for p in positions_named(session, lane)}
+    units = units_with(session, lane)
     if scope_unit_id in units:
         return scope_unit_id
     if len(units) == 1:

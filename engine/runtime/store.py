@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from engine import definitions
-from engine.definitions.models import ProcessDefinition
+from engine.definitions.store import load_by_id
 from engine.errors import DomainError, NotFound
 from engine.runtime import serialization
 from engine.runtime.actors import Actor
@@ -50,7 +50,7 @@ def lock_instance(session: Session, instance_id: int) -> ProcessInstance:
 
 def load_run(session: Session, instance_id: int, actor: Actor | None) -> Run:
     instance = lock_instance(session, instance_id)
-    definition = definitions.load(session.get(ProcessDefinition, instance.definition_id))
+    definition = load_by_id(session, instance.definition_id)
     workflow = serialization.load(instance.workflow, definition)
     workflow.script_engine = make_script_engine()
     return Run(session, instance, definition, workflow, actor)

@@ -41,9 +41,11 @@ def _task_row(session: Session, task_id: int) -> HumanTask:
 
 def _open_run(session: Session, task_id: int, actor: Actor) -> tuple[Run, HumanTask]:
     """Locks the instance first, then reads the task row fresh: the order every writer uses."""
-    row = _task_row(session, task_id)
-    run = load_run(session, row.instance_id, actor)
-    session.refresh(row)
+    instance_id = session.scalar(select(HumanTask.instance_id).where(HumanTask.id == task_id))
+    if instance_id is None:
+        raise NotFound(f"no existe la tarea {task_id}")
+    run = load_run(session, instance_id, actor)
+    row = _task_row(session, task_id)  # read after the lock: never a stale copy
     if run.instance.state != "running":
         raise DomainError(f"la instancia {row.instance_id} está {run.instance.state}")
     if row.state not in ("ready", "claimed"):
