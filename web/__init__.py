@@ -5,16 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask
-from flask_wtf import CSRFProtect
 
 from engine.config import load_settings
 from engine.db import Database
-from web import auth, health, org
+from web import api, auth, health, org
+from web.csrf import csrf
 from web.db import close_session
 from web.errors import register_error_handlers
 from web.formatting import register_filters
-
-csrf = CSRFProtect()
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
@@ -45,5 +43,6 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(auth.bp)
     app.register_blueprint(org.bp)
     app.register_blueprint(health.bp)
+    app.register_blueprint(api.bp)
     app.add_url_rule("/", endpoint="index", view_func=org.index)
     return app

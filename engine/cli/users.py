@@ -9,7 +9,7 @@ import click
 from engine.cli.context import CliContext, pass_ctx
 from engine.cli.output import FORMAT_OPTION, emit
 from engine.db import utcnow
-from engine.org import add_user, assign, format_cargo, list_users
+from engine.org import add_user, assign, create_token, format_cargo, list_users
 
 
 class DateParam(click.ParamType):
@@ -123,3 +123,14 @@ def users_list(ctx: CliContext, fmt: str) -> None:
         rows,
         fmt,
     )
+
+
+@users.command("token")
+@click.argument("login")
+@click.option("--name", required=True, help="Para qué sistema o script es el token.")
+@pass_ctx
+def users_token(ctx: CliContext, login: str, name: str) -> None:
+    """Crea un token de API para LOGIN y lo imprime (solo esta vez)."""
+    with ctx.transaction(write=True) as session:
+        token = create_token(session, login, name)
+    click.echo(token)

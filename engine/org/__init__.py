@@ -25,8 +25,10 @@ from engine.org.people import (
     user_by_login,
 )
 from engine.org.seed import SeedResult, seed_org
+from engine.org.tokens import ApiToken, create_token, user_for_token
 
 __all__ = [
+    "ApiToken",
     "Assignment",
     "Holding",
     "LoginAttempt",
@@ -42,6 +44,7 @@ __all__ = [
     "add_user",
     "assign",
     "authenticate",
+    "create_token",
     "format_cargo",
     "get_user",
     "holdings",
@@ -55,4 +58,5 @@ __all__ = [
     "unit_roster",
     "unit_summaries",
     "user_by_login",
+    "user_for_token",
 ]

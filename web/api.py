@@ -1,0 +1,247 @@
+"""JSON REST API (``/api``), described by ``/api/openapi.json``.
+
+Authentication: the web session (state-changing calls then need the ``X-CSRFToken``
+header) or ``Authorization: Bearer <token>`` (``juntos users token``). Every call goes
+through the same engine functions, with the same permission checks, as the web and the CLI.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from flask import Blueprint, Response, g, jsonify, request
+from flask_login import current_user
+from flask_wtf.csrf import CSRFError
+from sqlalchemy import func, select
+
+from engine import jobs, runtime
+from engine.definitions import DefinitionRefused, ProcessDefinition
+from engine.errors import DomainError, NotFound, PermissionDenied, ValidationError
+from engine.org import get_user, user_for_token
+from engine.runtime import Conflict, HumanTask
+from web import db
+from web.csrf import csrf
+from web.openapi import spec
+
+bp = Blueprint("api", __name__, url_prefix="/api")
+csrf.exempt(bp)  # checked below for session-authenticated writes; bearer calls carry no cookie
+
+STATUS = {
+    ValidationError: 422,
+    PermissionDenied: 403,
+    NotFound: 404,
+    Conflict: 409,
+    DefinitionRefused: 422,
+}
+
+
+def _error(status: int, code: str, message: str, field: str | None = None) -> tuple[Response, int]:
+    body: dict[str, Any] = {"error": code, "message": message}
+    if field:
+        body["field"] = field
+    return jsonify(body), status
+
+
+@bp.errorhandler(CSRFError)
+def csrf_error(exc: CSRFError) -> tuple[Response, int]:
+    return _error(400, "CSRFError", "falta o no es válido el encabezado X-CSRFToken")
+
+
+@bp.errorhandler(DomainError)
+def domain_error(exc: DomainError) -> tuple[Response, int]:
+    status = next((s for cls, s in STATUS.items() if isinstance(exc, cls)), 400)
+    return _error(status, type(exc).__name__, str(exc), getattr(exc, "field", None))
+
+
+@bp.before_request
+def authenticate() -> tuple[Response, int] | None:
+    if request.endpoint == "api.openapi":
+        return None
+    header = request.headers.get("Authorization", "")
+    if header.startswith("Bearer "):
+        user = user_for_token(db.session(), header.removeprefix("Bearer ").strip())
+        if user is None:
+            return _error(401, "Unauthorized", "token inválido o revocado")
+        g.user_id = user.id
+    elif current_user.is_authenticated:
+        if request.method not in ("GET", "HEAD", "OPTIONS"):
+            csrf.protect()
+        g.user_id = current_user.id
+    else:
+        return _error(401, "Unauthorized", "inicie sesión o use un token (Authorization: Bearer)")
+    return None
+
+
+def actor(session) -> runtime.Actor:  # type: ignore[no-untyped-def]
+    """The caller, with the positions they hold today, read in ``session``."""
+    return runtime.actor_for_user(session, get_user(session, g.user_id))
+
+
+def _json_body() -> dict[str, Any]:
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise ValidationError("body", "el cuerpo debe ser un objeto JSON")
+    return body
+
+
+def writes(view: Callable[..., Any]) -> Callable[..., Any]:
+    """Runs the view in one write transaction; dispatches new service calls after commit."""
+
+    @wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        with db.database().write_transaction() as session:
+            result, calls = view(session, actor(session), *args, **kwargs)
+        jobs.dispatch(calls)
+        return result
+
+    return wrapper
+
+
+def task_json(t: HumanTask) -> dict[str, Any]:
+    return {
+        "id": t.id,
+        "instance_id": t.instance_id,
+        "element_id": t.element_id,
+        "name": t.name,
+        "candidate": t.candidate,
+        "candidate_unit_id": t.candidate_unit_id,
+        "state": t.state,
+        "assignee_user_id": t.assignee_user_id,
+        "form": t.form,
+        "priority": t.priority,
+        "household": t.household,
+        "due_at": t.due_at.isoformat() if t.due_at else None,
+        "created_at": t.created_at.isoformat(),
+    }
+
+
+@bp.get("/openapi.json")
+def openapi() -> Response:
+    return jsonify(spec())
+
+
+@bp.get("/processes")
+def processes() -> Response:
+    latest = (
+        select(ProcessDefinition.key, func.max(ProcessDefinition.version).label("v"))
+        .group_by(ProcessDefinition.key)
+        .subquery()
+    )
+    rows = db.session().scalars(
+        select(ProcessDefinition)
+        .join(
+            latest,
+            (ProcessDefinition.key == latest.c.key) & (ProcessDefinition.version == latest.c.v),
+        )
+        .order_by(ProcessDefinition.key)
+    )
+    return jsonify(
+        [
+            {
+                "key": d.key,
+                "name": d.name,
+                "version": d.version,
+                "owner": d.owner,
+                "manual_section": d.manual_section,
+            }
+            for d in rows
+        ]
+    )
+
+
+@bp.post("/instances")
+@writes
+def start_instance(session, caller) -> tuple[tuple[Response, int], list[int]]:  # type: ignore[no-untyped-def]
+    body = _json_body()
+    data = body.get("data") or {}
+    if not isinstance(data, dict):
+        raise ValidationError("data", "debe ser un objeto JSON")
+    run = runtime.start_instance(
+        session, str(body.get("key", "")), caller, data, scope=body.get("scope")
+    )
+    return (
+        jsonify({"id": run.instance.id, "state": run.instance.state}),
+        201,
+    ), run.new_service_calls
+
+
+@bp.get("/instances/<int:instance_id>")
+def instance(instance_id: int) -> Response:
+    d = runtime.instance_detail(db.session(), instance_id)
+    i = d.instance
+    return jsonify(
+        {
+            "id": i.id,
+            "process_key": i.process_key,
+            "process_version": i.process_version,
+            "state": i.state,
+            "incident_open": i.incident_open,
+            "household": i.household,
+            "started_at": i.started_at.isoformat(),
+            "ended_at": i.ended_at.isoformat() if i.ended_at else None,
+            "tasks": [task_json(t) for t in d.tasks],
+            "incidents": [
+                {
+                    "id": n.id,
+                    "element_id": n.element_id,
+                    "error": n.error,
+                    "resolved": n.resolved_at is not None,
+                }
+                for n in d.incidents
+            ],
+            "history": [
+                {
+                    "seq": e.seq,
+                    "kind": e.kind,
+                    "element_id": e.element_id,
+                    "actor_user_id": e.actor_user_id,
+                    "actor_position_id": e.actor_position_id,
+                    "recorded_at": e.recorded_at.isoformat(),
+                    "hash": e.hash,
+                }
+                for e in d.history
+            ],
+        }
+    )
+
+
+@bp.get("/tasks")
+def tasks() -> Response:
+    scope = request.args.get("scope", "all")
+    if scope not in ("all", "mine", "available"):
+        raise ValidationError("scope", "use all, mine o available")
+    limit = min(max(request.args.get("limit", 50, type=int), 1), 500)
+    offset = max(request.args.get("offset", 0, type=int), 0)
+    rows = runtime.tasks_for(
+        db.session(), actor(db.session()), scope=scope, limit=limit, offset=offset
+    )
+    return jsonify([task_json(t) for t in rows])
+
+
+@bp.post("/tasks/<int:task_id>/claim")
+@writes
+def claim(session, caller, task_id: int):  # type: ignore[no-untyped-def]
+    runtime.claim(session, task_id, caller)
+    return jsonify({"id": task_id, "state": "claimed"}), []
+
+
+@bp.post("/tasks/<int:task_id>/unclaim")
+@writes
+def unclaim(session, caller, task_id: int):  # type: ignore[no-untyped-def]
+    runtime.unclaim(session, task_id, caller)
+    return jsonify({"id": task_id, "state": "ready"}), []
+
+
+@bp.post("/tasks/<int:task_id>/complete")
+@writes
+def complete(session, caller, task_id: int):  # type: ignore[no-untyped-def]
+    body = _json_body()
+    data = body.get("data", {})
+    if not isinstance(data, dict):
+        raise ValidationError("data", "debe ser un objeto JSON")
+    done = runtime.complete(session, task_id, caller, data)
+    return jsonify(
+        {"id": task_id, "state": "completed", "instance_id": done.instance_id}
+    ), done.new_service_calls
