@@ -66,20 +66,31 @@ def _safe_next(target: str | None) -> str:
     return url_for("index")
 
 
+def _check_credentials(login: str, password: str) -> SessionUser:
+    """Checks and records the attempt in its own write transaction: a failure is committed
+    too (it counts towards throttling)."""
+    failure: LoginRefused | LoginThrottled | None = None
+    with db.database().write_transaction() as dbs:
+        try:
+            user = authenticate(dbs, login, password)
+        except (LoginRefused, LoginThrottled) as exc:
+            failure = exc
+        else:
+            return SessionUser(user.id, user.login, user.full_name, user.is_admin)
+    raise failure
+
+
 @bp.route("/ingresar", methods=["GET", "POST"])
 def login() -> str | Response:
     form = LoginForm()
     if form.validate_on_submit():
-        dbs = db.session()
         try:
-            user = authenticate(dbs, form.login.data or "", form.password.data or "")
+            user = _check_credentials(form.login.data or "", form.password.data or "")
         except (LoginRefused, LoginThrottled) as exc:
-            dbs.commit()  # the failed attempt counts towards throttling
             flash(str(exc), "error")
             return render_template("auth/login.html", form=form), 401
-        dbs.commit()
         session.clear()  # a fresh session on login (no fixation)
-        login_user(SessionUser(user.id, user.login, user.full_name, user.is_admin))
+        login_user(user)
         return redirect(_safe_next(request.args.get("next")))
     status = 400 if request.method == "POST" else 200
     return render_template("auth/login.html", form=form), status
