@@ -6,6 +6,7 @@
 | DATABASE_URL          | sqlite:///<var>/juntos.sqlite                  |
 | CELERY_BROKER_URL     | sqla+sqlite:///<var>/celery-broker.sqlite      |
 | CELERY_RESULT_BACKEND | db+sqlite:///<var>/celery-results.sqlite       |
+| CELERY_QUEUE          | juntos (deployments sharing a broker differ)   |
 | SECRET_KEY            | generated once into <var>/secret_key           |
 | SESSION_COOKIE_SECURE | 0 (set 1 behind HTTPS)                         |
 | JUNTOS_BPMN_DIR       | ./bpmn   (what `juntos init` deploys)          |
@@ -26,6 +27,7 @@ class Settings:
     database_url: str
     broker_url: str
     result_backend: str
+    queue: str
     secret_key: str
     cookie_secure: bool
     bpmn_dir: Path
@@ -57,6 +59,7 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         or f"sqla+sqlite:///{var_dir / 'celery-broker.sqlite'}",
         result_backend=env.get("CELERY_RESULT_BACKEND")
         or f"db+sqlite:///{var_dir / 'celery-results.sqlite'}",
+        queue=env.get("CELERY_QUEUE", "juntos"),
         secret_key=env.get("SECRET_KEY") or _generated_secret_key(var_dir),
         cookie_secure=env.get("SESSION_COOKIE_SECURE", "0") == "1",
         bpmn_dir=Path(env.get("JUNTOS_BPMN_DIR", "bpmn")).resolve(),

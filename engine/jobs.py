@@ -35,6 +35,7 @@ def make_celery() -> Celery:
     settings.var_dir.mkdir(parents=True, exist_ok=True)
     app = Celery("juntos", broker=settings.broker_url, backend=settings.result_backend)
     app.conf.update(
+        task_default_queue=settings.queue,
         task_serializer="json",
         result_serializer="json",
         accept_content=["json"],

@@ -114,6 +114,7 @@ def live_server(db_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterat
     env = {
         **os.environ,
         "DATABASE_URL": db_url,
+        "CELERY_QUEUE": f"live-{uuid.uuid4().hex[:8]}",  # its own queue on a shared broker
         "JUNTOS_VAR_DIR": str(tmp_path_factory.mktemp("live-var")),
     }
     log = (tmp_path_factory.mktemp("live-log") / "run.log").open("wb")

@@ -40,7 +40,7 @@ BATCH = 3  # small batches, so that breaks fall on and across page boundaries
 
 def _head(session: Session) -> tuple[int, str]:
     row = session.execute(text("SELECT last_seq, last_hash FROM audit_head WHERE id = 1")).one()
-    return row.last_seq, row.last_hash
+    return row.last_seq, bytes(row.last_hash).hex()  # stored as the digest's 32 bytes
 
 
 def _record_five(session: Session) -> list[AuditEvent]:
@@ -271,8 +271,8 @@ def _forge(session: Session, seq: int, prev_hash: str, like: AuditEvent, *, soun
         seq=seq,
         kind=fields["kind"],
         data=fields["data"],
-        prev=prev_hash,
-        hash=forged,
+        prev=bytes.fromhex(prev_hash),
+        hash=bytes.fromhex(forged),
         like=like.seq,
     )
 
@@ -310,7 +310,7 @@ def _alter_and_rehash(session: Session, base: int, ev: list[AuditEvent]) -> None
         session,
         "UPDATE audit_event SET data = :d, hash = :h WHERE seq = :s",
         d=fields["data"],
-        h=event_hash(ev[2].prev_hash, fields),
+        h=bytes.fromhex(event_hash(ev[2].prev_hash, fields)),
         s=base + 3,
     )
 
@@ -345,7 +345,7 @@ def _swap(session: Session, base: int, ev: list[AuditEvent]) -> None:
 
 
 def _head_hash(session: Session, base: int, ev: list[AuditEvent]) -> None:
-    _sql(session, "UPDATE audit_head SET last_hash = :h", h=hashlib.sha256(b"x").hexdigest())
+    _sql(session, "UPDATE audit_head SET last_hash = :h", h=hashlib.sha256(b"x").digest())
 
 
 def _head_back(session: Session, base: int, ev: list[AuditEvent]) -> None:

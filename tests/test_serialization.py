@@ -38,7 +38,7 @@ def _definition() -> LoadedDefinition:
 
 def _load():  # type: ignore[no-untyped-def]
     golden = json.loads(GOLDEN.read_text(encoding="utf-8"))
-    workflow = serialization.load(json.dumps(golden["state"]), _definition())
+    workflow = serialization.from_state(golden["state"], _definition())
     workflow.script_engine = make_script_engine()
     return workflow
 

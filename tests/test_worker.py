@@ -23,8 +23,13 @@ pytestmark = pytest.mark.worker
 def test_worker_runs_tasks(
     db_url: str, db, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:  # type: ignore[no-untyped-def]
-    env = {**os.environ, "DATABASE_URL": db_url, "JUNTOS_VAR_DIR": str(tmp_path)}
-    for key in ("DATABASE_URL", "JUNTOS_VAR_DIR"):
+    env = {
+        **os.environ,
+        "DATABASE_URL": db_url,
+        "JUNTOS_VAR_DIR": str(tmp_path),
+        "CELERY_QUEUE": f"test-{tmp_path.name}",
+    }  # its own queue on a shared broker
+    for key in ("DATABASE_URL", "JUNTOS_VAR_DIR", "CELERY_QUEUE"):
         monkeypatch.setenv(key, env[key])
     client = make_celery()  # same settings as the worker: same broker and result store
     worker = subprocess.Popen(
@@ -83,8 +88,13 @@ def test_service_calls_and_timers_run_in_the_worker(
     """Outbox rows dispatched after commit run in a real worker; the beat's tick fires timers."""
     url = databases.new()
     db = prepared_database(url)
-    env = {**os.environ, "DATABASE_URL": url, "JUNTOS_VAR_DIR": str(tmp_path)}
-    for key in ("DATABASE_URL", "JUNTOS_VAR_DIR"):
+    env = {
+        **os.environ,
+        "DATABASE_URL": url,
+        "JUNTOS_VAR_DIR": str(tmp_path),
+        "CELERY_QUEUE": f"test-{tmp_path.name}",
+    }  # its own queue on a shared broker
+    for key in ("DATABASE_URL", "JUNTOS_VAR_DIR", "CELERY_QUEUE"):
         monkeypatch.setenv(key, env[key])
     worker = subprocess.Popen(
         [

@@ -5,11 +5,34 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import (
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    TypeDecorator,
+)
+from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Mapped, mapped_column
 
 from engine.audit.chain import HASHED_FIELDS, format_datetime
 from engine.db import Base, UTCDateTime
+
+
+class Digest(TypeDecorator[str]):
+    """A SHA-256 digest: hex text in Python (as hashed and exported), 32 bytes on disk."""
+
+    impl = LargeBinary(32)
+    cache_ok = True
+
+    def process_bind_param(self, value: str | None, dialect: Dialect) -> bytes | None:
+        return None if value is None else bytes.fromhex(value)
+
+    def process_result_value(self, value: bytes | None, dialect: Dialect) -> str | None:
+        return None if value is None else bytes(value).hex()
 
 
 class AuditEvent(Base):
@@ -31,7 +54,7 @@ class AuditEvent(Base):
 
     seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
-    kind: Mapped[str] = mapped_column(String(64), index=True)
+    kind: Mapped[str] = mapped_column(String(64))
     actor_user_id: Mapped[int | None] = mapped_column(ForeignKey("org_user.id"))
     actor_position_id: Mapped[int | None] = mapped_column(ForeignKey("org_position.id"))
     process_key: Mapped[str | None] = mapped_column(String(100))
@@ -40,8 +63,8 @@ class AuditEvent(Base):
     element_id: Mapped[str | None] = mapped_column(String(255))
     household: Mapped[str | None] = mapped_column(String(64))
     data: Mapped[str] = mapped_column(Text)
-    prev_hash: Mapped[str] = mapped_column(String(64))
-    hash: Mapped[str] = mapped_column(String(64))
+    prev_hash: Mapped[str] = mapped_column(Digest)
+    hash: Mapped[str] = mapped_column(Digest)
 
     def hashed_fields(self) -> dict[str, Any]:
         return {name: getattr(self, name) for name in HASHED_FIELDS}
@@ -64,4 +87,4 @@ class AuditHead(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     last_seq: Mapped[int] = mapped_column(Integer)
-    last_hash: Mapped[str] = mapped_column(String(64))
+    last_hash: Mapped[str] = mapped_column(Digest)

@@ -11,6 +11,7 @@ import click
 from engine import jobs, runtime
 from engine.cli.context import CliContext, pass_ctx
 from engine.runtime import HumanTask
+from engine.runtime.serialization import unpack
 
 AS_OPTION = click.option("--as", "login", required=True, help="Usuario que actúa.")
 
@@ -86,7 +87,7 @@ def instances_show(ctx: CliContext, instance_id: int, fmt: str) -> None:
             "started_at": i.started_at.isoformat(),
             "ended_at": i.ended_at.isoformat() if i.ended_at else None,
             "next_timer_at": i.next_timer_at.isoformat() if i.next_timer_at else None,
-            "data": json.loads(i.workflow).get("data", {}),
+            "data": unpack(i.workflow).get("data", {}),
             "tasks": [_task_dict(t) for t in d.tasks],
             "service_calls": [
                 {

@@ -57,7 +57,7 @@ def start_instance(
         scope_unit_id=scope_unit_id,
         household=str(household) if household else None,
         initiator_user_id=actor.user_id,
-        workflow="{}",
+        workflow=b"",
     )
     session.add(instance)
     session.flush()

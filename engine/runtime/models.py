@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text
+from sqlalchemy import ForeignKey, Index, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from engine.db import Base, UTCDateTime, utcnow
@@ -35,7 +35,8 @@ class ProcessInstance(Base):
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     next_timer_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     lock_version: Mapped[int] = mapped_column(Integer, default=0)
-    workflow: Mapped[str] = mapped_column(Text)  # SpiffWorkflow state, without the spec
+    # SpiffWorkflow state without the spec (engine.runtime.serialization.pack)
+    workflow: Mapped[bytes] = mapped_column(LargeBinary)
 
     # Every UPDATE checks and bumps lock_version: a stale writer gets StaleDataError.
     __mapper_args__ = {"version_id_col": lock_version}  # noqa: RUF012

@@ -178,10 +178,12 @@ def _check_separation(session: Session, run: Run, row: HumanTask, actor: Actor) 
 
 
 def _diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
-    changed = {
-        k: v
+    """Which variables of the task's data the completion changed (values are in the
+    submitted data, so they are not repeated here)."""
+    changed = sorted(
+        k
         for k, v in after.items()
         if not k.startswith("spiff__") and (k not in before or before[k] != v)
-    }
+    )
     removed = sorted(k for k in before if k not in after)
-    return {"set": changed, "removed": removed}
+    return {"changed": changed, "removed": removed}

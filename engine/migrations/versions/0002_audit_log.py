@@ -20,12 +20,12 @@ def upgrade() -> None:
         "audit_head",
         sa.Column("id", sa.Integer(), autoincrement=False, nullable=False),
         sa.Column("last_seq", sa.Integer(), nullable=False),
-        sa.Column("last_hash", sa.String(length=64), nullable=False),
+        sa.Column("last_hash", sa.LargeBinary(length=32), nullable=False),
         sa.CheckConstraint("id = 1", name=op.f("ck_audit_head_single_row")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_audit_head")),
     )
     # The head exists from the start, so that two first writers never race to create it.
-    op.bulk_insert(audit_head, [{"id": 1, "last_seq": 0, "last_hash": "0" * 64}])
+    op.bulk_insert(audit_head, [{"id": 1, "last_seq": 0, "last_hash": bytes(32)}])
 
     op.create_table(
         "audit_event",
@@ -40,8 +40,8 @@ def upgrade() -> None:
         sa.Column("element_id", sa.String(length=255), nullable=True),
         sa.Column("household", sa.String(length=64), nullable=True),
         sa.Column("data", sa.Text(), nullable=False),
-        sa.Column("prev_hash", sa.String(length=64), nullable=False),
-        sa.Column("hash", sa.String(length=64), nullable=False),
+        sa.Column("prev_hash", sa.LargeBinary(length=32), nullable=False),
+        sa.Column("hash", sa.LargeBinary(length=32), nullable=False),
         sa.ForeignKeyConstraint(
             ["actor_position_id"],
             ["org_position.id"],
@@ -56,7 +56,6 @@ def upgrade() -> None:
         batch_op.create_index("ix_audit_event_actor_seq", ["actor_user_id", "seq"], unique=False)
         batch_op.create_index("ix_audit_event_household_seq", ["household", "seq"], unique=False)
         batch_op.create_index("ix_audit_event_instance_seq", ["instance_id", "seq"], unique=False)
-        batch_op.create_index(batch_op.f("ix_audit_event_kind"), ["kind"], unique=False)
         batch_op.create_index("ix_audit_event_process_seq", ["process_key", "seq"], unique=False)
         batch_op.create_index(
             batch_op.f("ix_audit_event_recorded_at"), ["recorded_at"], unique=False
@@ -68,7 +67,6 @@ def downgrade() -> None:
     with op.batch_alter_table("audit_event", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_audit_event_recorded_at"))
         batch_op.drop_index("ix_audit_event_process_seq")
-        batch_op.drop_index(batch_op.f("ix_audit_event_kind"))
         batch_op.drop_index("ix_audit_event_instance_seq")
         batch_op.drop_index("ix_audit_event_household_seq")
         batch_op.drop_index("ix_audit_event_actor_seq")

@@ -88,7 +88,7 @@ def upgrade() -> None:
         sa.Column("ended_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("next_timer_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("lock_version", sa.Integer(), nullable=False),
-        sa.Column("workflow", sa.Text(), nullable=False),
+        sa.Column("workflow", sa.LargeBinary(), nullable=False),
         sa.ForeignKeyConstraint(
             ["definition_id"],
             ["process_definition.id"],
