@@ -142,3 +142,13 @@ def test_audit_verify_detects_tampering(env: dict[str, str]) -> None:
     broken = juntos(env, "audit", "verify")
     assert broken.returncode != 0
     assert "cadena rota en el evento 3" in broken.stderr
+
+
+def test_message_and_incident_commands_check_their_input(env: dict[str, str]) -> None:
+    out = juntos(env, "instances", "message", "999999", "respuesta", "--as", "director")
+    assert out.returncode != 0 and "no existe la instancia 999999" in out.stderr
+    out = juntos(env, "incidents", "retry", "999999", "--as", "director")
+    assert out.returncode != 0 and "no existe el incidente 999999" in out.stderr
+    out = juntos(env, "incidents", "resolve", "1", "--result", "[]", "--note", "x",
+                 "--as", "director")
+    assert out.returncode != 0 and "--result" in out.stderr

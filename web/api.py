@@ -20,7 +20,8 @@ from engine import jobs, runtime
 from engine.definitions import DefinitionRefused, ProcessDefinition
 from engine.errors import DomainError, NotFound, PermissionDenied, ValidationError
 from engine.org import get_user, user_for_token
-from engine.runtime import Conflict, HumanTask
+from engine.runtime import Conflict
+from engine.runtime.render import instance_dict, task_dict
 from web import db
 from web.csrf import csrf
 from web.openapi import spec
@@ -99,24 +100,6 @@ def writes(view: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
-def task_json(t: HumanTask) -> dict[str, Any]:
-    return {
-        "id": t.id,
-        "instance_id": t.instance_id,
-        "element_id": t.element_id,
-        "name": t.name,
-        "candidate": t.candidate,
-        "candidate_unit_id": t.candidate_unit_id,
-        "state": t.state,
-        "assignee_user_id": t.assignee_user_id,
-        "form": t.form,
-        "priority": t.priority,
-        "household": t.household,
-        "due_at": t.due_at.isoformat() if t.due_at else None,
-        "created_at": t.created_at.isoformat(),
-    }
-
-
 @bp.get("/openapi.json")
 def openapi() -> Response:
     return jsonify(spec())
@@ -169,42 +152,7 @@ def start_instance(session, caller) -> tuple[tuple[Response, int], list[int]]:  
 
 @bp.get("/instances/<int:instance_id>")
 def instance(instance_id: int) -> Response:
-    d = runtime.instance_detail(db.session(), instance_id)
-    i = d.instance
-    return jsonify(
-        {
-            "id": i.id,
-            "process_key": i.process_key,
-            "process_version": i.process_version,
-            "state": i.state,
-            "incident_open": i.incident_open,
-            "household": i.household,
-            "started_at": i.started_at.isoformat(),
-            "ended_at": i.ended_at.isoformat() if i.ended_at else None,
-            "tasks": [task_json(t) for t in d.tasks],
-            "incidents": [
-                {
-                    "id": n.id,
-                    "element_id": n.element_id,
-                    "error": n.error,
-                    "resolved": n.resolved_at is not None,
-                }
-                for n in d.incidents
-            ],
-            "history": [
-                {
-                    "seq": e.seq,
-                    "kind": e.kind,
-                    "element_id": e.element_id,
-                    "actor_user_id": e.actor_user_id,
-                    "actor_position_id": e.actor_position_id,
-                    "recorded_at": e.recorded_at.isoformat(),
-                    "hash": e.hash,
-                }
-                for e in d.history
-            ],
-        }
-    )
+    return jsonify(instance_dict(runtime.instance_detail(db.session(), instance_id), db.database()))
 
 
 @bp.get("/tasks")
@@ -217,7 +165,7 @@ def tasks() -> Response:
     rows = runtime.tasks_for(
         db.session(), actor(db.session()), scope=scope, limit=limit, offset=offset
     )
-    return jsonify([task_json(t) for t in rows])
+    return jsonify([task_dict(t) for t in rows])
 
 
 @bp.post("/tasks/<int:task_id>/claim")

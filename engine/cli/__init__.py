@@ -11,7 +11,7 @@ from engine.cli.processes import deploy_command, processes
 from engine.cli.serve import beat, run, web, worker
 from engine.cli.setup import db, init
 from engine.cli.users import users
-from engine.cli.work import instances, tasks
+from engine.cli.work import incidents, instances, tasks
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -30,6 +30,7 @@ for command in (
     processes,
     instances,
     tasks,
+    incidents,
     audit,
     run,
     web,

@@ -10,8 +10,7 @@ import click
 
 from engine import jobs, runtime
 from engine.cli.context import CliContext, pass_ctx
-from engine.runtime import HumanTask
-from engine.runtime.serialization import unpack
+from engine.runtime.render import instance_dict, task_dict
 
 AS_OPTION = click.option("--as", "login", required=True, help="Usuario que actúa.")
 
@@ -26,22 +25,6 @@ def _json_arg(value: str | None, name: str) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise click.BadParameter("debe ser un objeto JSON", param_hint=name)
     return data
-
-
-def _task_dict(t: HumanTask) -> dict[str, Any]:
-    return {
-        "id": t.id,
-        "instance_id": t.instance_id,
-        "element_id": t.element_id,
-        "name": t.name,
-        "candidate": t.candidate,
-        "candidate_unit_id": t.candidate_unit_id,
-        "state": t.state,
-        "assignee_user_id": t.assignee_user_id,
-        "form": t.form,
-        "due_at": t.due_at.isoformat() if t.due_at else None,
-        "household": t.household,
-    }
 
 
 @click.group()
@@ -74,53 +57,7 @@ def instances_start(
 def instances_show(ctx: CliContext, instance_id: int, fmt: str) -> None:
     """La instancia con sus tareas, llamadas de servicio, incidentes e historia."""
     with ctx.transaction() as session:
-        d = runtime.instance_detail(session, instance_id)
-        i = d.instance
-        body = {
-            "id": i.id,
-            "process_key": i.process_key,
-            "process_version": i.process_version,
-            "state": i.state,
-            "incident_open": i.incident_open,
-            "household": i.household,
-            "scope_unit_id": i.scope_unit_id,
-            "started_at": i.started_at.isoformat(),
-            "ended_at": i.ended_at.isoformat() if i.ended_at else None,
-            "next_timer_at": i.next_timer_at.isoformat() if i.next_timer_at else None,
-            "data": unpack(i.workflow).get("data", {}),
-            "tasks": [_task_dict(t) for t in d.tasks],
-            "service_calls": [
-                {
-                    "id": c.id,
-                    "element_id": c.element_id,
-                    "operation": c.operation,
-                    "state": c.state,
-                    "attempts": c.attempts,
-                    "progress": [c.progress_done, c.progress_total],
-                    "last_error": c.last_error,
-                }
-                for c in d.service_calls
-            ],
-            "incidents": [
-                {
-                    "id": n.id,
-                    "element_id": n.element_id,
-                    "error": n.error,
-                    "resolved": n.resolved_at is not None,
-                }
-                for n in d.incidents
-            ],
-            "history": [
-                {
-                    "seq": e.seq,
-                    "kind": e.kind,
-                    "element_id": e.element_id,
-                    "actor_user_id": e.actor_user_id,
-                    "at": e.recorded_at.isoformat(),
-                }
-                for e in d.history
-            ],
-        }
+        body = instance_dict(runtime.instance_detail(session, instance_id), ctx.db)
     click.echo(json.dumps(body, ensure_ascii=False, indent=2))
 
 
@@ -162,7 +99,7 @@ def tasks_list(ctx: CliContext, login: str, scope: str, fmt: str) -> None:
     """Las tareas del usuario: asignadas a él y disponibles para sus cargos."""
     with ctx.transaction() as session:
         actor = runtime.actor_for_login(session, login)
-        items = [_task_dict(t) for t in runtime.tasks_for(session, actor, scope=scope)]
+        items = [task_dict(t) for t in runtime.tasks_for(session, actor, scope=scope)]
     click.echo(json.dumps(items, ensure_ascii=False, indent=2))
 
 
@@ -213,3 +150,63 @@ def tasks_complete(ctx: CliContext, task_id: int, data: str | None, login: str) 
         )
     jobs.dispatch(done.new_service_calls)
     click.echo(f"tarea {task_id} completada")
+
+
+@instances.command("message")
+@click.argument("instance_id", type=int)
+@click.argument("name")
+@click.option("--data", default=None, help="Contenido del mensaje (objeto JSON).")
+@AS_OPTION
+@pass_ctx
+def instances_message(
+    ctx: CliContext, instance_id: int, name: str, data: str | None, login: str
+) -> None:
+    """Entrega el mensaje NAME (p. ej. la respuesta de la Entidad Pagadora) a la instancia."""
+    with ctx.transaction(write=True) as session:
+        actor = runtime.actor_for_login(session, login)
+        calls = runtime.deliver_message(
+            session, instance_id, name, _json_arg(data, "--data"), actor
+        )
+    jobs.dispatch(calls)
+    click.echo(f"mensaje '{name}' entregado a la instancia {instance_id}")
+
+
+@click.group()
+def incidents() -> None:
+    """Incidentes: lo que el motor no pudo hacer solo (los atiende el propietario)."""
+
+
+@incidents.command("retry")
+@click.argument("incident_id", type=int)
+@AS_OPTION
+@pass_ctx
+def incidents_retry(ctx: CliContext, incident_id: int, login: str) -> None:
+    """Vuelve a intentar la llamada de servicio del incidente."""
+    with ctx.transaction(write=True) as session:
+        calls = runtime.retry_incident(
+            session, incident_id, runtime.actor_for_login(session, login)
+        )
+    jobs.dispatch(calls)
+    click.echo(f"incidente {incident_id}: reintento en cola")
+
+
+@incidents.command("resolve")
+@click.argument("incident_id", type=int)
+@click.option("--result", required=True, help="Resultado de la operación (objeto JSON).")
+@click.option("--note", required=True, help="Cómo se resolvió (queda en la auditoría).")
+@AS_OPTION
+@pass_ctx
+def incidents_resolve(
+    ctx: CliContext, incident_id: int, result: str, note: str, login: str
+) -> None:
+    """Resuelve el incidente a mano: RESULT completa la tarea de servicio."""
+    with ctx.transaction(write=True) as session:
+        calls = runtime.resolve_incident(
+            session,
+            incident_id,
+            runtime.actor_for_login(session, login),
+            _json_arg(result, "--result"),
+            note,
+        )
+    jobs.dispatch(calls)
+    click.echo(f"incidente {incident_id}: resuelto")
