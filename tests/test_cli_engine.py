@@ -149,6 +149,7 @@ def test_message_and_incident_commands_check_their_input(env: dict[str, str]) ->
     assert out.returncode != 0 and "no existe la instancia 999999" in out.stderr
     out = juntos(env, "incidents", "retry", "999999", "--as", "director")
     assert out.returncode != 0 and "no existe el incidente 999999" in out.stderr
-    out = juntos(env, "incidents", "resolve", "1", "--result", "[]", "--note", "x",
-                 "--as", "director")
+    out = juntos(
+        env, "incidents", "resolve", "1", "--result", "[]", "--note", "x", "--as", "director"
+    )
     assert out.returncode != 0 and "--result" in out.stderr

@@ -107,6 +107,16 @@ def test_claim_unclaim_reassign(db: Database) -> None:
         runtime.claim(s, task.id, runtime.actor_for_login(s, "gl.cajamarca"))
         runtime.unclaim(s, task.id, runtime.actor_for_login(s, "gl.cajamarca"))
     assert only_task(db, iid, "registrar_visita").state == "ready"
+    with db.write_transaction() as s, pytest.raises(PermissionDenied):
+        runtime.take_over(s, task.id, runtime.actor_for_login(s, "gl.puno"))
+    with db.write_transaction() as s:  # the Jefe de UT takes it over and does it
+        runtime.take_over(s, task.id, runtime.actor_for_login(s, "jefe.ut.cajamarca"))
+    complete(db, task.id, "jefe.ut.cajamarca", VISITA)
+    with db.transaction() as s:
+        kinds = [e.kind for e in audit.events(s, instance_id=iid)]
+        done = s.get(runtime.HumanTask, task.id)
+    assert "task.taken_over" in kinds
+    assert done.completed_as_position_id is not None
 
 
 def test_two_simultaneous_completions_give_one_success_and_one_conflict(db: Database) -> None:

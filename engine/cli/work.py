@@ -137,6 +137,17 @@ def tasks_reassign(ctx: CliContext, task_id: int, to_login: str | None, login: s
     click.echo(f"tarea {task_id} reasignada")
 
 
+@tasks.command("take-over")
+@click.argument("task_id", type=int)
+@AS_OPTION
+@pass_ctx
+def tasks_take_over(ctx: CliContext, task_id: int, login: str) -> None:
+    """Asume la tarea de un subordinado (un superior en la línea de mando)."""
+    with ctx.transaction(write=True) as session:
+        runtime.take_over(session, task_id, runtime.actor_for_login(session, login))
+    click.echo(f"tarea {task_id} asumida por {login}")
+
+
 @tasks.command("complete")
 @click.argument("task_id", type=int)
 @click.option("--data", default=None, help="Datos del formulario (objeto JSON).")

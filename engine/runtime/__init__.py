@@ -15,7 +15,7 @@ from engine.runtime.queries import InstanceDetail, instance_detail, tasks_for
 from engine.runtime.service_calls import Outcome
 from engine.runtime.service_calls import execute as execute_service_call
 from engine.runtime.store import Conflict, Run
-from engine.runtime.tasks import Completion, claim, complete, reassign, unclaim
+from engine.runtime.tasks import Completion, claim, complete, reassign, take_over, unclaim
 
 __all__ = [
     "Actor",
@@ -45,6 +45,7 @@ __all__ = [
     "retry_incident",
     "start_instance",
     "suspend",
+    "take_over",
     "tasks_for",
     "unclaim",
 ]

@@ -16,11 +16,12 @@ from sqlalchemy.orm import Session
 from engine.db import utcnow
 from engine.errors import DomainError, NotFound, PermissionDenied, ValidationError
 from engine.org import user_by_login
+from engine.org.models import Position
 from engine.runtime.actors import Actor, actor_for_user
 from engine.runtime.advance import advance
 from engine.runtime.audit_context import record
 from engine.runtime.models import HumanTask
-from engine.runtime.routing import require_candidate, supervising_position
+from engine.runtime.routing import acting_position, require_candidate, supervising_position
 from engine.runtime.store import Conflict, Run, load_run
 
 MAX_SUBMISSION_BYTES = 256 * 1024
@@ -51,6 +52,32 @@ def _open_run(session: Session, task_id: int, actor: Actor) -> tuple[Run, HumanT
     if row.state not in ("ready", "claimed"):
         raise Conflict(f"la tarea {task_id} ya no está pendiente ({row.state})")
     return run, row
+
+
+def take_over(session: Session, task_id: int, actor: Actor) -> None:
+    """A supervisor of the task's candidates takes it to do it themselves (Title IV.C)."""
+    run, row = _open_run(session, task_id, actor)
+    boss = supervising_position(session, actor, row.candidate, row.candidate_unit_id)
+    if boss is None:
+        raise PermissionDenied("solo un superior en la línea de mando puede asumir la tarea")
+    previous = row.assignee_user_id
+    row.state, row.assignee_user_id = "claimed", actor.user_id
+    record(
+        run,
+        "task.taken_over",
+        element_id=row.element_id,
+        position_id=boss.id,
+        data={"task": row.task_uuid, "from_user_id": previous},
+    )
+
+
+def _acting_as(session: Session, actor: Actor, row: HumanTask) -> Position:
+    """The candidate position the actor holds — or, for a task they took over, the
+    supervising one."""
+    position = acting_position(actor, row.candidate, row.candidate_unit_id)
+    if position is None and row.assignee_user_id == actor.user_id:
+        position = supervising_position(session, actor, row.candidate, row.candidate_unit_id)
+    return position or require_candidate(actor, row.candidate, row.candidate_unit_id)
 
 
 def claim(session: Session, task_id: int, actor: Actor) -> None:
@@ -102,7 +129,7 @@ def complete(
     session: Session, task_id: int, actor: Actor, data: dict[str, Any] | None = None
 ) -> Completion:
     run, row = _open_run(session, task_id, actor)
-    position = require_candidate(actor, row.candidate, row.candidate_unit_id)
+    position = _acting_as(session, actor, row)
     if row.assignee_user_id not in (None, actor.user_id):
         raise Conflict(f"la tarea {task_id} está asignada a otra persona")
     _check_separation(session, run, row, actor)
