@@ -103,26 +103,32 @@ def tasks_list(ctx: CliContext, login: str, scope: str, fmt: str) -> None:
     click.echo(json.dumps(items, ensure_ascii=False, indent=2))
 
 
-@tasks.command("claim")
-@click.argument("task_id", type=int)
-@AS_OPTION
-@pass_ctx
-def tasks_claim(ctx: CliContext, task_id: int, login: str) -> None:
-    """Toma la tarea."""
-    with ctx.transaction(write=True) as session:
-        runtime.claim(session, task_id, runtime.actor_for_login(session, login))
-    click.echo(f"tarea {task_id} tomada por {login}")
+def _task_action(name: str, func: str, help_text: str, done: str) -> click.Command:
+    """``juntos tasks NAME TASK_ID --as LOGIN`` for the engine call ``runtime.FUNC``."""
+
+    @click.command(name, help=help_text)
+    @click.argument("task_id", type=int)
+    @AS_OPTION
+    @pass_ctx
+    def command(ctx: CliContext, task_id: int, login: str) -> None:
+        with ctx.transaction(write=True) as session:
+            getattr(runtime, func)(session, task_id, runtime.actor_for_login(session, login))
+        click.echo(f"tarea {task_id} {done} ({login})")
+
+    return command
 
 
-@tasks.command("unclaim")
-@click.argument("task_id", type=int)
-@AS_OPTION
-@pass_ctx
-def tasks_unclaim(ctx: CliContext, task_id: int, login: str) -> None:
-    """Libera la tarea."""
-    with ctx.transaction(write=True) as session:
-        runtime.unclaim(session, task_id, runtime.actor_for_login(session, login))
-    click.echo(f"tarea {task_id} liberada")
+for _args in (
+    ("claim", "claim", "Toma la tarea.", "tomada"),
+    ("unclaim", "unclaim", "Libera la tarea.", "liberada"),
+    (
+        "take-over",
+        "take_over",
+        "Asume la tarea de un subordinado (un superior en la línea de mando).",
+        "asumida",
+    ),
+):
+    tasks.add_command(_task_action(*_args))
 
 
 @tasks.command("reassign")
@@ -135,17 +141,6 @@ def tasks_reassign(ctx: CliContext, task_id: int, to_login: str | None, login: s
     with ctx.transaction(write=True) as session:
         runtime.reassign(session, task_id, runtime.actor_for_login(session, login), to_login)
     click.echo(f"tarea {task_id} reasignada")
-
-
-@tasks.command("take-over")
-@click.argument("task_id", type=int)
-@AS_OPTION
-@pass_ctx
-def tasks_take_over(ctx: CliContext, task_id: int, login: str) -> None:
-    """Asume la tarea de un subordinado (un superior en la línea de mando)."""
-    with ctx.transaction(write=True) as session:
-        runtime.take_over(session, task_id, runtime.actor_for_login(session, login))
-    click.echo(f"tarea {task_id} asumida por {login}")
 
 
 @tasks.command("complete")
