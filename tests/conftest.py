@@ -64,9 +64,8 @@ def databases(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DatabaseFact
     factory.drop_all()
 
 
-@pytest.fixture(scope="session")
-def db_url(databases: DatabaseFactory) -> str:
-    """A database migrated to head, with the organisation and the demo people."""
+def seeded_database(databases: DatabaseFactory) -> str:
+    """A new database migrated to head, with the organisation and the demo people."""
     url = databases.new()
     migrate.upgrade(url)
     database = Database(url)
@@ -75,6 +74,11 @@ def db_url(databases: DatabaseFactory) -> str:
         seed_demo_people(session)
     database.dispose()
     return url
+
+
+@pytest.fixture(scope="session")
+def db_url(databases: DatabaseFactory) -> str:
+    return seeded_database(databases)
 
 
 @pytest.fixture(scope="session")
@@ -108,12 +112,15 @@ class LiveServer:
 
 
 @pytest.fixture(scope="session")
-def live_server(db_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    """`juntos run` for real: gunicorn plus a Celery worker with its beat, on the test DB."""
+def live_server(
+    databases: DatabaseFactory, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[LiveServer]:
+    """`juntos run` for real: gunicorn plus a Celery worker with its beat, on a database of
+    its own (its worker writes while other tests hold theirs)."""
     port = _free_port()
     env = {
         **os.environ,
-        "DATABASE_URL": db_url,
+        "DATABASE_URL": seeded_database(databases),
         "CELERY_QUEUE": f"live-{uuid.uuid4().hex[:8]}",  # its own queue on a shared broker
         "JUNTOS_VAR_DIR": str(tmp_path_factory.mktemp("live-var")),
     }
