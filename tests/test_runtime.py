@@ -39,6 +39,13 @@ def _run_calls(db: Database, call_ids: list[int]) -> list[str]:
     return [runtime.execute_service_call(db, cid).status for cid in call_ids]
 
 
+def _through_to_the_service_call(db: Database, iid: int) -> list[int]:
+    """Visit, conforme result and review: returns the service calls the review queued."""
+    complete(db, only_task(db, iid, "registrar_visita").id, "gl.cajamarca", VISITA)
+    complete(db, only_task(db, iid, "registrar_resultado").id, "gl.cajamarca", {"cumple": True})
+    return complete(db, only_task(db, iid, "revisar").id, "ctz.cajamarca", {"decision": "conforme"})
+
+
 def test_first_task_goes_to_the_gestores_of_the_scope(db: Database) -> None:
     iid = start(db, "ref_verificacion", "jefe.ut.cajamarca", {"co_hogar": "H0001"})
     task = only_task(db, iid, "registrar_visita")
@@ -149,11 +156,7 @@ def test_failing_operation_retries_then_opens_an_incident(
     db: Database, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     iid = start(db, "ref_verificacion", "jefe.ut.cajamarca", {"co_hogar": "H0006"})
-    complete(db, only_task(db, iid, "registrar_visita").id, "gl.cajamarca", VISITA)
-    complete(db, only_task(db, iid, "registrar_resultado").id, "gl.cajamarca", {"cumple": True})
-    [call_id] = complete(
-        db, only_task(db, iid, "revisar").id, "ctz.cajamarca", {"decision": "conforme"}
-    )
+    [call_id] = _through_to_the_service_call(db, iid)
     real = registry.get_operation("notificaciones.registrar")
 
     def broken(ctx, params):  # type: ignore[no-untyped-def]
@@ -260,11 +263,7 @@ def test_a_worker_dying_mid_operation_leaves_nothing_and_redelivery_applies_once
     db: Database, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     iid = start(db, "ref_verificacion", "jefe.ut.cajamarca", {"co_hogar": "H0009"})
-    complete(db, only_task(db, iid, "registrar_visita").id, "gl.cajamarca", VISITA)
-    complete(db, only_task(db, iid, "registrar_resultado").id, "gl.cajamarca", {"cumple": True})
-    [call_id] = complete(
-        db, only_task(db, iid, "revisar").id, "ctz.cajamarca", {"decision": "conforme"}
-    )
+    [call_id] = _through_to_the_service_call(db, iid)
     real = registry.get_operation("notificaciones.registrar")
 
     def dies_half_way(ctx, params):  # type: ignore[no-untyped-def]

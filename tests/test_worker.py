@@ -20,17 +20,24 @@ from tests.runtime_support import complete, only_task, open_tasks, prepared_data
 pytestmark = pytest.mark.worker
 
 
+def _worker_env(url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+    """The worker's environment, also set in this process so make_celery() matches it;
+    a queue of its own on a broker other tests share."""
+    env = {
+        **os.environ,
+        "DATABASE_URL": url,
+        "JUNTOS_VAR_DIR": str(tmp_path),
+        "CELERY_QUEUE": f"test-{tmp_path.name}",
+    }
+    for key in ("DATABASE_URL", "JUNTOS_VAR_DIR", "CELERY_QUEUE"):
+        monkeypatch.setenv(key, env[key])
+    return env
+
+
 def test_worker_runs_tasks(
     db_url: str, db, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:  # type: ignore[no-untyped-def]
-    env = {
-        **os.environ,
-        "DATABASE_URL": db_url,
-        "JUNTOS_VAR_DIR": str(tmp_path),
-        "CELERY_QUEUE": f"test-{tmp_path.name}",
-    }  # its own queue on a shared broker
-    for key in ("DATABASE_URL", "JUNTOS_VAR_DIR", "CELERY_QUEUE"):
-        monkeypatch.setenv(key, env[key])
+    env = _worker_env(db_url, tmp_path, monkeypatch)
     client = make_celery()  # same settings as the worker: same broker and result store
     worker = subprocess.Popen(
         [
@@ -88,14 +95,7 @@ def test_service_calls_and_timers_run_in_the_worker(
     """Outbox rows dispatched after commit run in a real worker; the beat's tick fires timers."""
     url = databases.new()
     db = prepared_database(url)
-    env = {
-        **os.environ,
-        "DATABASE_URL": url,
-        "JUNTOS_VAR_DIR": str(tmp_path),
-        "CELERY_QUEUE": f"test-{tmp_path.name}",
-    }  # its own queue on a shared broker
-    for key in ("DATABASE_URL", "JUNTOS_VAR_DIR", "CELERY_QUEUE"):
-        monkeypatch.setenv(key, env[key])
+    env = _worker_env(url, tmp_path, monkeypatch)
     worker = subprocess.Popen(
         [
             sys.executable,

@@ -14,10 +14,9 @@ from typing import Any
 from flask import Blueprint, Response, g, jsonify, request
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
-from sqlalchemy import func, select
 
 from engine import jobs, runtime
-from engine.definitions import DefinitionRefused, ProcessDefinition
+from engine.definitions import DefinitionRefused, latest_definitions
 from engine.errors import DomainError, NotFound, PermissionDenied, ValidationError
 from engine.org import get_user, user_for_token
 from engine.runtime import Conflict
@@ -107,19 +106,7 @@ def openapi() -> Response:
 
 @bp.get("/processes")
 def processes() -> Response:
-    latest = (
-        select(ProcessDefinition.key, func.max(ProcessDefinition.version).label("v"))
-        .group_by(ProcessDefinition.key)
-        .subquery()
-    )
-    rows = db.session().scalars(
-        select(ProcessDefinition)
-        .join(
-            latest,
-            (ProcessDefinition.key == latest.c.key) & (ProcessDefinition.version == latest.c.v),
-        )
-        .order_by(ProcessDefinition.key)
-    )
+    rows = latest_definitions(db.session())
     return jsonify(
         [
             {

@@ -6,10 +6,9 @@ import json
 from pathlib import Path
 
 import click
-from sqlalchemy import func, select
 
 from engine.cli.context import CliContext, pass_ctx
-from engine.definitions import ProcessDefinition, deploy
+from engine.definitions import deploy, latest_definitions
 from engine.org import user_by_login
 
 
@@ -46,20 +45,8 @@ def processes() -> None:
 @pass_ctx
 def processes_list(ctx: CliContext, fmt: str) -> None:
     """Un objeto por proceso: clave, nombre, última versión, cargo propietario."""
-    latest = (
-        select(ProcessDefinition.key, func.max(ProcessDefinition.version).label("v"))
-        .group_by(ProcessDefinition.key)
-        .subquery()
-    )
     with ctx.transaction() as session:
-        rows = session.scalars(
-            select(ProcessDefinition)
-            .join(
-                latest,
-                (ProcessDefinition.key == latest.c.key) & (ProcessDefinition.version == latest.c.v),
-            )
-            .order_by(ProcessDefinition.key)
-        ).all()
+        rows = latest_definitions(session)
         items = [
             {
                 "key": d.key,

@@ -1,7 +1,13 @@
 """Process definitions: hardened parse, validation against the org chart, forms, operations
 and the script sandbox, and versioned publication. Entry module: import from here."""
 
-from engine.definitions.deploy import DeployResult, check_file, deploy, latest_definition
+from engine.definitions.deploy import (
+    DeployResult,
+    check_file,
+    deploy,
+    latest_definition,
+    latest_definitions,
+)
 from engine.definitions.models import ProcessDefinition
 from engine.definitions.store import LoadedDefinition, load
 from engine.definitions.validate import DefinitionRefused, Problem
@@ -15,5 +21,6 @@ __all__ = [
     "check_file",
     "deploy",
     "latest_definition",
+    "latest_definitions",
     "load",
 ]

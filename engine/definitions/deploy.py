@@ -129,6 +129,25 @@ def latest_definition(session: Session, key: str) -> ProcessDefinition | None:
     )
 
 
+def latest_definitions(session: Session) -> list[ProcessDefinition]:
+    """The latest version of every process, by key."""
+    latest = (
+        select(ProcessDefinition.key, func.max(ProcessDefinition.version).label("v"))
+        .group_by(ProcessDefinition.key)
+        .subquery()
+    )
+    return list(
+        session.scalars(
+            select(ProcessDefinition)
+            .join(
+                latest,
+                (ProcessDefinition.key == latest.c.key) & (ProcessDefinition.version == latest.c.v),
+            )
+            .order_by(ProcessDefinition.key)
+        )
+    )
+
+
 def _publish(session: Session, c: Candidate, actor_user_id: int | None) -> DeployResult:
     latest = latest_definition(session, c.info.key)
     if latest and latest.sha256 == c.sha256 and latest.forms_sha256 == c.forms_sha256:

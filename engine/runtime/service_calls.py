@@ -12,7 +12,6 @@ from datetime import timedelta
 from uuid import UUID
 
 from SpiffWorkflow.util.task import TaskState
-from sqlalchemy import select
 
 from engine import progress
 from engine.db import Database, utcnow
@@ -101,8 +100,9 @@ def _record_failure(db: Database, call_id: int, exc: Exception) -> Outcome:
     error = f"{type(exc).__name__}: {exc}"
     stack = "".join(traceback.format_exception(exc))
     with db.write_transaction() as session:
-        run = load_run(session, session.get(ServiceCall, call_id).instance_id, None)
-        call = session.scalar(select(ServiceCall).where(ServiceCall.id == call_id))
+        call = session.get(ServiceCall, call_id)
+        run = load_run(session, call.instance_id, None)
+        session.refresh(call)  # read again under the instance lock
         if call.state in ("done", "failed"):
             return Outcome("skipped")
         call.attempts += 1
