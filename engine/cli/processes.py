@@ -9,7 +9,9 @@ import click
 
 from engine.cli.context import CliContext, pass_ctx
 from engine.definitions import deploy, latest_definitions
+from engine.definitions.validate import starters_of
 from engine.org import user_by_login
+from engine.runtime.coverage import process_coverage
 
 
 @click.command("deploy")
@@ -53,6 +55,7 @@ def processes_list(ctx: CliContext, fmt: str) -> None:
                 "name": d.name,
                 "version": d.version,
                 "owner": d.owner,
+                "starters": starters_of(json.loads(d.properties)),
                 "manual_section": d.manual_section,
                 "sha256": d.sha256,
                 "published_at": d.published_at.isoformat(),
@@ -64,3 +67,25 @@ def processes_list(ctx: CliContext, fmt: str) -> None:
         return
     for i in items:
         click.echo(f"{i['key']} v{i['version']}  {i['name']}  — propietario: {i['owner']}")
+
+
+@processes.command("coverage")
+@click.argument("keys", nargs=-1)
+@click.option("--format", "fmt", type=click.Choice(["json", "text"]), default="text")
+@pass_ctx
+def processes_coverage(ctx: CliContext, keys: tuple[str, ...], fmt: str) -> None:
+    """Elementos y flujos BPMN que alcanzaron las instancias de cada proceso (p. ej. las
+    recorridas por las pruebas: DATABASE_URL=sqlite:///var/process-walks.sqlite)."""
+    with ctx.transaction() as session:
+        report = [c.as_dict() for c in process_coverage(session, keys or None)]
+    if fmt == "json":
+        click.echo(json.dumps(report, ensure_ascii=False, indent=2))
+        return
+    for c in report:
+        click.echo(
+            f"{c['key']} v{c['version']}: {c['instances']} instancias, "
+            f"elementos {c['elements_reached']}/{c['elements']}, "
+            f"flujos {c['flows_reached']}/{c['flows']}"
+        )
+        for missing in c["missing_elements"] + c["missing_flows"]:
+            click.echo(f"  sin recorrer: {missing}")

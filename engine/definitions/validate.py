@@ -55,6 +55,12 @@ def load_form(forms_dir: Path, name: str) -> dict:  # type: ignore[type-arg]
     return schema
 
 
+def starters_of(properties: dict[str, str]) -> list[str]:
+    """The positions that may start the process (property ``starters``, ``;``-separated);
+    empty means anyone with a position."""
+    return [s.strip() for s in properties.get("starters", "").split(";") if s.strip()]
+
+
 def check_process(
     session: Session, info: ProcessInfo, filename: str, forms_dir: Path
 ) -> tuple[list[Problem], dict[str, dict]]:  # type: ignore[type-arg]
@@ -71,6 +77,9 @@ def check_process(
         problem(info.line, where_process, "falta la propiedad 'owner' (propietario del proceso)")
     elif not positions_named(session, owner):
         problem(info.line, where_process, f"el propietario '{owner}' no es un cargo del Cuadro")
+    for starter in starters_of(info.properties):
+        if not positions_named(session, starter):
+            problem(info.line, where_process, f"'starters': '{starter}' no es un cargo del Cuadro")
     for lane, line in info.lanes:
         if not positions_named(session, lane):
             problem(line, f"carril '{lane}'", "no nombra un cargo del Cuadro de Personal")

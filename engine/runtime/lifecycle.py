@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from engine import definitions
 from engine.definitions.models import ProcessDefinition
+from engine.definitions.validate import starters_of
 from engine.errors import DomainError, NotFound, PermissionDenied, ValidationError
 from engine.org.models import Unit
 from engine.runtime.actors import Actor
@@ -45,6 +46,7 @@ def start_instance(
         raise NotFound(f"no existe el proceso '{key}'")
     scope_unit_id = _scope(session, actor, scope)
     definition = definitions.load(row)
+    _require_starter(definition.properties, actor)
     workflow = new_workflow(definition)
     workflow.data.update(data)
     for task in workflow.get_tasks():  # the start event's data becomes the instance's data
@@ -66,6 +68,16 @@ def start_instance(
     record(run, "instance.started", position_id=position, data={"data": data})
     advance(run)
     return run
+
+
+def _require_starter(properties: dict[str, str], actor: Actor) -> None:
+    allowed = starters_of(properties)
+    if (
+        allowed
+        and not actor.is_admin
+        and not any(acting_position(actor, name, None) for name in allowed)
+    ):
+        raise PermissionDenied(f"solo pueden iniciar este proceso: {', '.join(allowed)}")
 
 
 def _scope(session: Session, actor: Actor, scope: str | None) -> int | None:

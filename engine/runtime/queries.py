@@ -9,6 +9,7 @@ from sqlalchemy import and_, false, or_, select
 from sqlalchemy.orm import Session
 
 from engine import audit
+from engine.documents.models import Document
 from engine.errors import NotFound
 from engine.runtime.actors import Actor
 from engine.runtime.models import HumanTask, Incident, ProcessInstance, ServiceCall
@@ -49,6 +50,7 @@ class InstanceDetail:
     tasks: list[HumanTask]
     service_calls: list[ServiceCall]
     incidents: list[Incident]
+    documents: list[Document]
     history: list[audit.AuditEvent]
 
 
@@ -69,5 +71,6 @@ def instance_detail(session: Session, instance_id: int) -> InstanceDetail:
         rows(HumanTask),
         rows(ServiceCall),
         rows(Incident),
+        rows(Document),
         audit.events(session, instance_id=instance_id),
     )

@@ -75,6 +75,18 @@ def instance_dict(d: InstanceDetail, db: Database | None = None) -> dict[str, An
             }
             for n in d.incidents
         ],
+        "documents": [
+            {
+                "id": doc.id,
+                "reference": doc.reference,
+                "kind": doc.kind,
+                "title": doc.title,
+                "element_id": doc.element_id,
+                "created_at": _iso(doc.created_at),
+                "content": doc.content,
+            }
+            for doc in d.documents
+        ],
         "history": [
             {
                 "seq": e.seq,

@@ -70,6 +70,7 @@ def _run_and_complete(session, db: Database, call_id: int) -> Outcome:  # type: 
         run.instance.id,
         run.instance.scope_unit_id,
         _progress_reporter(db, call.id),
+        call.element_id,
     )
     result = get_operation(call.operation).func(ctx, params)
     call.state, call.finished_at = "done", utcnow()

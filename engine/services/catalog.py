@@ -1,5 +1,6 @@
 """Imports every domain that registers operations, so the registry is complete."""
 
+import engine.documents
 import engine.notifications  # noqa: F401
 from engine.services.registry import get_operation, registered_operations
 

@@ -32,6 +32,7 @@ class OperationContext:
     instance_id: int
     scope_unit_id: int | None
     report_progress: Callable[[int, int], None]
+    element_id: str = ""
 
 
 OperationFunc = Callable[[OperationContext, dict[str, Any]], dict[str, Any]]
