@@ -27,9 +27,9 @@ $(STAMPS)/install-dev: pyproject.toml | $(VENV)/bin/python
 	$(BIN)/pip install -e '.[dev]'
 	@mkdir -p $(STAMPS) && touch $@ $(STAMPS)/install
 
-ASSETS := web/static/vendor/bpmn-js/bpmn-viewer.js
+ASSETS := web/static/vendor/app/task-form.js
 assets: $(ASSETS)
-$(ASSETS): package.json package-lock.json web/assets/build.mjs
+$(ASSETS): package.json package-lock.json $(wildcard web/assets/*)
 	npm ci --no-audit --no-fund
 	npm run build
 

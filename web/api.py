@@ -8,6 +8,7 @@ through the same engine functions, with the same permission checks, as the web a
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import asdict
 from functools import wraps
 from typing import Any
 
@@ -15,11 +16,12 @@ from flask import Blueprint, Response, g, jsonify, request
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 
-from engine import jobs, runtime
+from engine import jobs, runtime, taskwork
 from engine.definitions import DefinitionRefused, latest_definitions
 from engine.errors import DomainError, NotFound, PermissionDenied, ValidationError
 from engine.org import get_user, user_for_token
 from engine.runtime import Conflict
+from engine.runtime import bulk as runtime_bulk
 from engine.runtime.render import instance_dict, task_dict
 from web import db
 from web.csrf import csrf
@@ -180,3 +182,35 @@ def complete(session, caller, task_id: int):  # type: ignore[no-untyped-def]
     return jsonify(
         {"id": task_id, "state": "completed", "instance_id": done.instance_id}
     ), done.new_service_calls
+
+
+@bp.post("/tasks/<int:task_id>/draft")
+@writes
+def draft(session, caller, task_id: int):  # type: ignore[no-untyped-def]
+    body = _json_body()
+    saved = taskwork.save_draft(session, task_id, caller, body.get("data", {}))
+    return jsonify({"id": task_id, "saved_at": saved.saved_at.isoformat()}), []
+
+
+def _bulk_ids(body: dict[str, Any]) -> list[int]:
+    ids = body.get("task_ids")
+    if not isinstance(ids, list) or not all(isinstance(i, int) for i in ids):
+        raise ValidationError("task_ids", "debe ser una lista de números de tarea")
+    return ids
+
+
+@bp.post("/tasks/bulk/claim")
+def bulk_claim() -> Response:
+    results = runtime_bulk.bulk_claim(db.database(), g.user_id, _bulk_ids(_json_body()))
+    return jsonify({"results": [asdict(r) for r in results]})
+
+
+@bp.post("/tasks/bulk/complete")
+def bulk_complete() -> Response:
+    body = _json_body()
+    data = body.get("data", {})
+    if not isinstance(data, dict):
+        raise ValidationError("data", "debe ser un objeto JSON")
+    results, calls = runtime_bulk.bulk_complete(db.database(), g.user_id, _bulk_ids(body), data)
+    jobs.dispatch(calls)
+    return jsonify({"results": [asdict(r) for r in results]})

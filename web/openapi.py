@@ -49,6 +49,36 @@ def _task_action(summary: str, body: bool = False) -> dict[str, Any]:
     return {"post": op}
 
 
+def _bulk(summary: str, with_data: bool) -> dict[str, Any]:
+    properties: dict[str, Any] = {"task_ids": {"type": "array", "items": {"type": "integer"}}}
+    if with_data:
+        properties["data"] = {"type": "object"}
+    result = {
+        "type": "object",
+        "properties": {
+            "results": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "properties": {
+                        "task_id": {"type": "integer"},
+                        "ok": {"type": "boolean"},
+                        "message": {"type": "string"},
+                    },
+                },
+            }
+        },
+    }
+    body = {"type": "object", "required": ["task_ids"], "properties": properties}
+    return {
+        "post": {
+            "summary": summary,
+            "requestBody": {"required": True, "content": {"application/json": {"schema": body}}},
+            "responses": _responses({"200": _json(result)}, 422),
+        }
+    }
+
+
 def spec() -> dict[str, Any]:
     task_ref = {"$ref": "#/components/schemas/Task"}
     return {
@@ -158,6 +188,16 @@ def spec() -> dict[str, Any]:
             "/api/tasks/{task_id}/unclaim": _task_action("Liberar una tarea"),
             "/api/tasks/{task_id}/complete": _task_action(
                 "Completar una tarea con los datos de su formulario", body=True
+            ),
+            "/api/tasks/{task_id}/draft": _task_action(
+                "Guardar un borrador del formulario (sin validar; solo para quien la hace)",
+                body=True,
+            ),
+            "/api/tasks/bulk/claim": _bulk("Tomar varias tareas; un resultado por tarea", False),
+            "/api/tasks/bulk/complete": _bulk(
+                "Completar varias tareas del mismo tipo con los mismos datos; un resultado por "
+                "tarea (hasta 100)",
+                True,
             ),
         },
         "components": {

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import json
 from typing import Any
 
 from sqlalchemy import select
@@ -139,3 +140,26 @@ def _set_state(
     kind = "instance.suspended" if new == "suspended" else "instance.resumed"
     record(run, kind, position_id=position, data={"reason": reason})
     return run
+
+
+def may_start(properties: dict[str, str], actor: Actor) -> bool:
+    try:
+        _require_starter(properties, actor)
+    except PermissionDenied:
+        return False
+    return bool(actor.positions) or actor.is_admin
+
+
+def startable(session: Session, actor: Actor) -> list[ProcessDefinition]:
+    """The latest version of every process ``actor`` may start."""
+    return [
+        d
+        for d in definitions.latest_definitions(session)
+        if may_start(json.loads(d.properties), actor)
+    ]
+
+
+def require_owner_position(session: Session, instance: ProcessInstance, actor: Actor) -> bool:
+    """Whether ``actor`` holds the owner (propietario) position of the instance's process."""
+    owner = session.get(ProcessDefinition, instance.definition_id).owner
+    return acting_position(actor, owner, None) is not None

@@ -10,9 +10,11 @@ from sqlalchemy.orm import Session
 
 from engine import audit
 from engine.documents.models import Document
-from engine.errors import NotFound
+from engine.errors import NotFound, PermissionDenied
 from engine.runtime.actors import Actor
+from engine.runtime.lifecycle import require_owner_position
 from engine.runtime.models import HumanTask, Incident, ProcessInstance, ServiceCall
+from engine.runtime.task_page import require_view
 
 
 def _candidate_filter(actor: Actor):  # type: ignore[no-untyped-def]
@@ -74,3 +76,33 @@ def instance_detail(session: Session, instance_id: int) -> InstanceDetail:
         rows(Document),
         audit.events(session, instance_id=instance_id),
     )
+
+
+def instances_started_by(
+    session: Session, user_id: int, *, limit: int = 50, offset: int = 0
+) -> list[ProcessInstance]:
+    """ "Mis solicitudes": the instances a person started, newest first."""
+    query = (
+        select(ProcessInstance)
+        .where(ProcessInstance.initiator_user_id == user_id)
+        .order_by(ProcessInstance.id.desc())
+        .limit(limit)
+        .offset(offset)
+    )
+    return list(session.scalars(query))
+
+
+def require_instance_view(session: Session, actor: Actor, instance: ProcessInstance) -> None:
+    """Who may open an instance: its initiator, the process owner, administrators, and
+    whoever may see one of its tasks."""
+    if actor.is_admin or instance.initiator_user_id == actor.user_id:
+        return
+    if require_owner_position(session, instance, actor):
+        return
+    for row in session.scalars(select(HumanTask).where(HumanTask.instance_id == instance.id)):
+        try:
+            require_view(session, actor, row)
+            return
+        except PermissionDenied:
+            continue
+    raise PermissionDenied("no tiene acceso a esta instancia")

@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
-from jsonschema import Draft202012Validator
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -20,6 +19,7 @@ from engine.org.models import Position
 from engine.runtime.actors import Actor, actor_for_user
 from engine.runtime.advance import advance
 from engine.runtime.audit_context import record
+from engine.runtime.form_errors import check_form
 from engine.runtime.models import HumanTask
 from engine.runtime.routing import acting_position, require_candidate, supervising_position
 from engine.runtime.store import Conflict, Run, load_run
@@ -164,21 +164,8 @@ def _validated(run: Run, row: HumanTask, data: dict[str, Any]) -> dict[str, Any]
     if bad:
         raise ValidationError(str(bad[0]), "nombre de campo no permitido")
     if row.form:
-        schema = run.definition.forms.get(row.form)
-        errors = sorted(
-            Draft202012Validator(schema).iter_errors(data), key=lambda e: list(e.absolute_path)
-        )
-        if errors:
-            raise ValidationError(_field_of(errors[0]), errors[0].message)
+        check_form(run.definition.forms.get(row.form), data)
     return copy.deepcopy(data)
-
-
-def _field_of(error) -> str:  # type: ignore[no-untyped-def]
-    """The form field a JSON-Schema error is about (for a missing one, the missing name)."""
-    path = [str(p) for p in error.absolute_path]
-    if error.validator == "required":
-        path.append(next(r for r in error.validator_value if r not in error.instance))
-    return ".".join(path) or "data"
 
 
 def _check_separation(session: Session, run: Run, row: HumanTask, actor: Actor) -> None:

@@ -1,0 +1,114 @@
+"""Starting processes (``/procesos``), "Mis solicitudes" and the instance page, and the
+dashboard of Jefes and the Director (``/tablero``)."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from engine import jobs, runtime
+from engine.documents import documents_of
+from engine.errors import DomainError, NotFound, PermissionDenied
+from engine.org import get_user
+from engine.runtime.dashboard import dashboard
+from engine.runtime.lifecycle import startable
+from engine.runtime.queries import instances_started_by, require_instance_view
+from engine.runtime.render import instance_dict
+from web import db
+
+bp = Blueprint("processes", __name__)
+
+
+def _actor() -> runtime.Actor:
+    session = db.session()
+    return runtime.actor_for_user(session, get_user(session, current_user.id))
+
+
+@bp.route("/procesos/")
+@login_required
+def index() -> str:
+    actor = _actor()
+    units = sorted({(p.unit.code, p.unit.name) for p in actor.positions})
+    return render_template(
+        "processes/index.html", processes=startable(db.session(), actor), units=units
+    )
+
+
+@bp.post("/procesos/<key>/iniciar")
+@login_required
+def start(key: str) -> Response:
+    data = {}
+    household = request.form.get("co_hogar", "").strip()
+    if household:
+        data["co_hogar"] = household
+    scope = request.form.get("ambito", "").strip() or None
+    try:
+        with db.database().write_transaction() as session:
+            actor = runtime.actor_for_user(session, get_user(session, current_user.id))
+            run = runtime.start_instance(session, key, actor, data, scope=scope)
+            instance_id, calls = run.instance.id, run.new_service_calls
+    except DomainError as exc:
+        flash(str(exc), "error")
+        return redirect(url_for("processes.index"))
+    jobs.dispatch(calls)
+    flash(f"Inició la solicitud N° {instance_id}.", "ok")
+    return redirect(url_for("processes.instance", instance_id=instance_id))
+
+
+@bp.route("/solicitudes/")
+@login_required
+def mine() -> str:
+    page = max(request.args.get("pagina", 1, type=int) or 1, 1)
+    rows = instances_started_by(db.session(), current_user.id, limit=26, offset=(page - 1) * 25)
+    return render_template(
+        "processes/mine.html", instances=rows[:25], page=page, more=len(rows) > 25
+    )
+
+
+@bp.route("/instancias/<int:instance_id>")
+@login_required
+def instance(instance_id: int) -> str:
+    session = db.session()
+    try:
+        detail = runtime.instance_detail(session, instance_id)
+        require_instance_view(session, _actor(), detail.instance)
+    except NotFound:
+        abort(404)
+    except PermissionDenied:
+        abort(403)
+    view = instance_dict(detail, db.database())
+    return render_template(
+        "processes/instance.html",
+        detail=detail,
+        view=view,
+        documents=documents_of(session, instance_id),
+    )
+
+
+@bp.route("/instancias/<int:instance_id>/progreso")
+@login_required
+def progress(instance_id: int) -> Response:
+    """Progress of the instance's service calls, polled by the page's progress bars."""
+    session = db.session()
+    try:
+        detail = runtime.instance_detail(session, instance_id)
+        require_instance_view(session, _actor(), detail.instance)
+    except NotFound:
+        abort(404)
+    except PermissionDenied:
+        abort(403)
+    view = instance_dict(detail, db.database())
+    return {
+        "state": view["state"],
+        "calls": [
+            {"id": c["id"], "state": c["state"], "progress": c["progress"]}
+            for c in view["service_calls"]
+        ],
+    }
+
+
+@bp.route("/tablero/")
+@login_required
+def board() -> str:
+    figures = dashboard(db.session(), _actor())
+    return render_template("processes/board.html", board=figures)
