@@ -74,3 +74,141 @@ def test_gestor_local_logs_in_and_browses_the_org_chart(page) -> None:  # type: 
     page.get_by_role("button", name="Cerrar sesión").click()
     page.wait_for_url("**/ingresar")
     assert page.get_by_role("status").inner_text() == "Sesión cerrada."
+
+
+# -- the inbox, in the browser --------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def live_db(live_server):  # type: ignore[no-untyped-def]
+    """The live server's database with the engine's test processes published."""
+    from engine import definitions
+    from engine.db import Database
+    from tests.runtime_support import BPMN, FORMS
+
+    db = Database(live_server.env["DATABASE_URL"])
+    with db.write_transaction() as session:
+        definitions.deploy(session, BPMN, FORMS)
+    yield db
+    db.dispose()
+
+
+def expect(locator):  # type: ignore[no-untyped-def]
+    from playwright.sync_api import expect as playwright_expect
+
+    return playwright_expect(locator)
+
+
+def _login(page, login: str) -> None:  # type: ignore[no-untyped-def]
+    page.goto("/ingresar")
+    page.get_by_label("Usuario").fill(login)
+    page.get_by_label("Contraseña").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="Ingresar").click()
+    page.wait_for_url("**/")
+
+
+def _at_revisar(db, household: str) -> int:  # type: ignore[no-untyped-def]
+    """An instance of ref_verificacion waiting for the CTZ's review (done through the engine)."""
+    from tests.processes.support import Walk
+
+    walk = Walk(db, "ref_verificacion", "gl.cajamarca", {"co_hogar": household})
+    walk.do(
+        "registrar_visita", "gl.cajamarca", {"fecha_visita": "2026-11-20", "hogar_encontrado": True}
+    )
+    walk.do("registrar_resultado", "gl.cajamarca", {"cumple": True})
+    return walk.id
+
+
+def test_gestor_local_fixes_a_form_error_completes_and_the_next_position_sees_the_task(
+    browser,
+    live_server,
+    live_db,  # type: ignore[no-untyped-def]
+) -> None:
+    gl = browser.new_context(base_url=live_server.url, locale="es-PE").new_page()
+    _login(gl, "gl.cajamarca")
+    gl.get_by_role("link", name="Iniciar proceso").click()
+    card = gl.locator("section.process", has_text="Verificación de referencia")
+    card.get_by_label("Código de hogar").fill("BR-0001")
+    card.get_by_role("button", name="Iniciar «Verificación de referencia»").click()
+    gl.wait_for_url("**/instancias/*")
+    assert "Registrar visita al hogar" in gl.locator("main table").inner_text()
+
+    gl.get_by_role("link", name="Bandeja").click()
+    gl.get_by_role("link", name="Disponibles").click()
+    gl.get_by_label("Hogar (código)").fill("BR-0001")
+    gl.get_by_role("button", name="Filtrar").click()
+    assert gl.locator("[data-tab-count=available]").inner_text() == "1"
+    gl.get_by_role("link", name="Registrar visita al hogar").click()
+    gl.get_by_role("button", name="Tomar tarea").click()
+    assert "Tomó la tarea" in gl.get_by_role("status").first.inner_text()
+    assert gl.locator("[data-state]").inner_text() == "Tomada"
+
+    gl.get_by_label("Fecha de la visita").fill("2026-11-20")
+    gl.get_by_label("Observaciones").fill("x" * 2001)  # over the form's maxLength
+    gl.get_by_role("button", name="Completar tarea").click()
+    expect(gl.locator("#task-form")).to_contain_text("Admite hasta 2000 caracteres.")
+    gl.get_by_role("button", name="Guardar borrador").click()
+    expect(gl.get_by_text("Borrador guardado.")).to_be_visible()
+    gl.reload()
+    assert gl.get_by_label("Observaciones").input_value() == "x" * 2001  # the draft came back
+    gl.get_by_label("Observaciones").fill("Hogar ubicado; titular presente.")
+    gl.get_by_role("button", name="Completar tarea").click()
+    gl.wait_for_url("**/bandeja/**")
+    assert (
+        "Completó la tarea «Registrar visita al hogar»"
+        in gl.get_by_role("status").first.inner_text()
+    )
+
+    gl.goto("/bandeja/?tab=available&hogar=BR-0001")
+    gl.get_by_role("link", name="Registrar resultado de la verificación").click()
+    gl.get_by_label("¿Cumple las corresponsabilidades?").check()
+    gl.get_by_role("button", name="Completar tarea").click()
+    gl.wait_for_url("**/bandeja/**")
+
+    ctz = browser.new_context(base_url=live_server.url, locale="es-PE").new_page()
+    _login(ctz, "ctz.cajamarca")
+    ctz.goto("/bandeja/?tab=available&hogar=BR-0001")
+    assert ctz.locator("table.inbox tbody tr").count() == 1
+    assert "Revisar resultado" in ctz.locator("table.inbox").inner_text()
+    puno = browser.new_context(base_url=live_server.url, locale="es-PE").new_page()
+    _login(puno, "gl.puno")
+    puno.goto("/bandeja/?tab=available&q=BR-0001")
+    assert puno.locator("[data-tab-count=available]").inner_text() == "0"
+
+
+def test_coordinator_approves_a_batch_and_a_supervisor_reassigns(
+    browser,
+    live_server,
+    live_db,  # type: ignore[no-untyped-def]
+) -> None:
+    for i in range(3):
+        _at_revisar(live_db, f"LOTE-{i}")
+    ctz = browser.new_context(base_url=live_server.url, locale="es-PE").new_page()
+    _login(ctz, "ctz.cajamarca")
+    ctz.goto("/bandeja/?tab=available&q=LOTE-&tarea=revisar")
+    boxes = ctz.locator("table.inbox input[name=ids]")
+    assert boxes.count() == 3
+    for i in range(3):
+        boxes.nth(i).check()
+    ctz.get_by_role("button", name="Completar con la misma decisión…").click()
+    ctz.wait_for_url("**/bandeja/lote")
+    ctz.get_by_label("Decisión").select_option("conforme")
+    ctz.get_by_role("button", name="Completar 3 tarea(s)").click()
+    expect(ctz.get_by_text("3 de 3 tarea(s) completadas.")).to_be_visible()
+    assert ctz.locator(".bulk-results li.ok").count() == 3
+
+    gl_task = _at_revisar(live_db, "REASIG-1")  # leaves nothing for the GL; start another
+    from tests.processes.support import Walk
+
+    walk = Walk(live_db, "ref_verificacion", "gl.cajamarca", {"co_hogar": "REASIG-2"})
+    assert gl_task
+    jefe = browser.new_context(base_url=live_server.url, locale="es-PE").new_page()
+    _login(jefe, "jefe.ut.cajamarca")
+    jefe.goto("/bandeja/?tab=team&hogar=REASIG-2")
+    jefe.get_by_role("link", name="Registrar visita al hogar").click()
+    assert not jefe.get_by_role("button", name="Tomar tarea").is_visible()
+    jefe.get_by_label("Reasignar a").select_option("gl.cajamarca")
+    jefe.get_by_role("button", name="Reasignar").click()
+    expect(jefe.get_by_text("Tarea reasignada.")).to_be_visible()
+    assert jefe.locator("[data-state]").inner_text() == "Tomada"
+    assert walk.task("registrar_visita").state == "claimed"
