@@ -8,9 +8,10 @@ from datetime import timedelta
 
 import pytest
 
+from engine import definitions
 from engine.runtime.coverage import process_coverage
 from tests.processes.support import Walk
-from tests.runtime_support import prepared_database
+from tests.runtime_support import FORMS, prepared_database
 from tests.test_cli import juntos
 
 
@@ -68,3 +69,47 @@ def test_boundary_timer_path_counts_and_cli_reports_what_is_missing(walks_db) ->
     assert report["instances"] == 1
     assert "e4: esperar_respuesta → fin" in report["missing_flows"]
     assert "e_venc_fin: atender_vencida → fin_vencida" in report["missing_flows"]
+
+
+PARALLEL = """<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
+    xmlns:spiffworkflow="http://spiffworkflow.org/bpmn/schema/1.0/core" id="d" targetNamespace="t">
+  <bpmn:process id="ref_paralelo" name="Paralelo" isExecutable="true">
+    <bpmn:extensionElements><spiffworkflow:properties>
+      <spiffworkflow:property name="owner" value="Jefe de Unidad Territorial"/>
+    </spiffworkflow:properties></bpmn:extensionElements>
+    <bpmn:laneSet id="ls"><bpmn:lane id="l" name="Gestor Local">
+      <bpmn:flowNodeRef>a</bpmn:flowNodeRef><bpmn:flowNodeRef>b</bpmn:flowNodeRef>
+    </bpmn:lane></bpmn:laneSet>
+    <bpmn:startEvent id="s"/>
+    <bpmn:parallelGateway id="split"/>
+    <bpmn:userTask id="a" name="A"><bpmn:extensionElements><spiffworkflow:properties>
+      <spiffworkflow:property name="formJsonSchemaFilename" value="ref_decision.schema.json"/>
+    </spiffworkflow:properties></bpmn:extensionElements></bpmn:userTask>
+    <bpmn:userTask id="b" name="B"><bpmn:extensionElements><spiffworkflow:properties>
+      <spiffworkflow:property name="formJsonSchemaFilename" value="ref_decision.schema.json"/>
+    </spiffworkflow:properties></bpmn:extensionElements></bpmn:userTask>
+    <bpmn:parallelGateway id="join"/>
+    <bpmn:endEvent id="e"/>
+    <bpmn:sequenceFlow id="f0" sourceRef="s" targetRef="split"/>
+    <bpmn:sequenceFlow id="fa" sourceRef="split" targetRef="a"/>
+    <bpmn:sequenceFlow id="fb" sourceRef="split" targetRef="b"/>
+    <bpmn:sequenceFlow id="fa2" sourceRef="a" targetRef="join"/>
+    <bpmn:sequenceFlow id="fb2" sourceRef="b" targetRef="join"/>
+    <bpmn:sequenceFlow id="fe" sourceRef="join" targetRef="e"/>
+  </bpmn:process>
+</bpmn:definitions>
+"""
+
+
+def test_every_branch_into_a_parallel_join_counts(walks_db, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    _, db = walks_db
+    (tmp_path / "paralelo.bpmn").write_text(PARALLEL, encoding="utf-8")
+    with db.write_transaction() as s:
+        definitions.deploy(s, tmp_path, FORMS)
+    walk = Walk(db, "ref_paralelo", "gl.cajamarca")
+    walk.do("a", "gl.cajamarca", {"decision": "conforme"})
+    walk.do("b", "gl.cajamarca", {"decision": "conforme"})
+    assert walk.state == "completed"
+    cov = _coverage(db, "ref_paralelo")
+    assert cov.missing_elements == [] and cov.missing_flows == []

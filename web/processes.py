@@ -3,10 +3,13 @@ dashboard of Jefes and the Director (``/tablero``)."""
 
 from __future__ import annotations
 
+import json
+
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from engine import jobs, runtime
+from engine.definitions.validate import START_FORM_PROPERTY, START_UI_FORM_PROPERTY
 from engine.documents import documents_of
 from engine.errors import DomainError, NotFound, PermissionDenied
 from engine.org import get_user
@@ -29,8 +32,32 @@ def _actor() -> runtime.Actor:
 def index() -> str:
     actor = _actor()
     units = sorted({(p.unit.code, p.unit.name) for p in actor.positions})
+    processes = startable(db.session(), actor)
+    with_form = {d.key for d in processes if START_FORM_PROPERTY in json.loads(d.properties)}
     return render_template(
-        "processes/index.html", processes=startable(db.session(), actor), units=units
+        "processes/index.html", processes=processes, units=units, with_form=with_form
+    )
+
+
+@bp.get("/procesos/<key>/iniciar")
+@login_required
+def start_form(key: str) -> str:
+    """The process's start form (its entradas), when it declares one."""
+    actor = _actor()
+    found = [d for d in startable(db.session(), actor) if d.key == key]
+    if not found:
+        abort(404)
+    definition = found[0]
+    forms = json.loads(definition.forms)
+    props = json.loads(definition.properties)
+    units = sorted({(p.unit.code, p.unit.name) for p in actor.positions})
+    return render_template(
+        "processes/start.html",
+        definition=definition,
+        schema=forms.get(props.get(START_FORM_PROPERTY, ""), {"type": "object"}),
+        ui_schema=forms.get(props.get(START_UI_FORM_PROPERTY, ""), {}),
+        units=units,
+        json=json,
     )
 
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from SpiffWorkflow.bpmn.specs.bpmn_process_spec import BpmnProcessSpec
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
 from engine.definitions.deploy import spiff_parse
 from engine.definitions.models import ProcessDefinition
@@ -33,19 +33,28 @@ class LoadedDefinition:
         return pairs
 
 
-_CACHE: dict[int, LoadedDefinition] = {}
+# (database, definition id) → parsed definition: one worker or test run may use several databases
+_CACHE: dict[tuple[str, int], LoadedDefinition] = {}
 _CACHE_SIZE = 256
+
+
+def _database(session: Session) -> str:
+    return str(session.get_bind().url)
 
 
 def load_by_id(session: Session, definition_id: int) -> LoadedDefinition:
     """The parsed definition, without a query when this process has it already."""
-    loaded = _CACHE.get(definition_id)
+    loaded = _CACHE.get((_database(session), definition_id))
     return loaded if loaded is not None else load(session.get(ProcessDefinition, definition_id))
 
 
 def load(definition: ProcessDefinition) -> LoadedDefinition:
     """The parsed definition; parsed once per process, as definitions are immutable."""
-    loaded = _CACHE.get(definition.id)
+    session = object_session(definition)
+    cache_key = (_database(session) if session else "", definition.id)
+    loaded = _CACHE.get(cache_key)
+    if loaded is not None and (loaded.key, loaded.version) != (definition.key, definition.version):
+        loaded = None  # the same id in another database
     if loaded is None:
         root = parse_untrusted(definition.source.encode("utf-8"), definition.filename)
         parser = spiff_parse(root, definition.filename, validate=False)
@@ -60,5 +69,5 @@ def load(definition: ProcessDefinition) -> LoadedDefinition:
         )
         if len(_CACHE) >= _CACHE_SIZE:
             _CACHE.pop(next(iter(_CACHE)))
-        _CACHE[definition.id] = loaded
+        _CACHE[cache_key] = loaded
     return loaded

@@ -55,6 +55,10 @@ def load_form(forms_dir: Path, name: str) -> dict:  # type: ignore[type-arg]
     return schema
 
 
+START_FORM_PROPERTY = "startForm"
+START_UI_FORM_PROPERTY = "startUiForm"
+
+
 def starters_of(properties: dict[str, str]) -> list[str]:
     """The positions that may start the process (property ``starters``, ``;``-separated);
     empty means anyone with a position."""
@@ -87,6 +91,7 @@ def check_process(
     _check_service_calls(info, problem)
     _check_code(info, problem)
     _check_properties(info, problem)
+    _check_start_form(info, forms_dir, forms, problem)
     return problems, forms
 
 
@@ -103,6 +108,11 @@ def _check_human_tasks(session, info, forms_dir, forms, problem) -> None:  # typ
                     problem(task.line, task.label, str(exc))
         if task.tag == "userTask" and not task.properties.get(FORM_PROPERTY):
             problem(task.line, task.label, f"falta la propiedad '{FORM_PROPERTY}'")
+        scope_from = task.properties.get("scopeFrom")
+        if scope_from is not None and not scope_from.isidentifier():
+            problem(
+                task.line, task.label, f"'scopeFrom' debe nombrar un campo de datos: '{scope_from}'"
+            )
         due = task.properties.get("due")
         if due and not _is_duration(due):
             problem(
@@ -138,6 +148,17 @@ def _check_code(info, problem) -> None:  # type: ignore[no-untyped-def]
             (check_script if code.kind == "script" else check_expression)(code.source)
         except SandboxError as exc:
             problem(code.line, f"elemento {code.element_id}", str(exc))
+
+
+def _check_start_form(info, forms_dir, forms, problem) -> None:  # type: ignore[no-untyped-def]
+    """``startForm`` (and ``startUiForm``): what the starter fills in — the process's entradas."""
+    for prop in (START_FORM_PROPERTY, START_UI_FORM_PROPERTY):
+        name = info.properties.get(prop)
+        if name:
+            try:
+                forms[name] = load_form(forms_dir, name)
+            except ValueError as exc:
+                problem(info.line, f"proceso '{info.key}'", f"{prop}: {exc}")
 
 
 def _check_properties(info, problem) -> None:  # type: ignore[no-untyped-def]

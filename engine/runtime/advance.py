@@ -16,6 +16,7 @@ from sqlalchemy import select
 from engine.db import utcnow
 from engine.definitions.spiff import AsyncServiceTask
 from engine.errors import DomainError
+from engine.org.models import Unit
 from engine.runtime.audit_context import record
 from engine.runtime.incidents import open_incident
 from engine.runtime.models import HumanTask, ServiceCall
@@ -110,20 +111,33 @@ def _new_human_task(run: Run, task: Task, now: datetime) -> HumanTask:
     lane = spec.lane or ""
     due = props.get("due") or run.definition.properties.get("default_due")
     household = task.data.get("co_hogar") or run.instance.household
+    scope_unit_id = _scope_of(run, task, props.get("scopeFrom"))
     return HumanTask(
         instance_id=run.instance.id,
         task_uuid=str(task.id),
         element_id=spec.bpmn_id,
         name=spec.bpmn_name or spec.bpmn_id,
         candidate=lane,
-        candidate_unit_id=candidate_unit(run.session, lane, run.instance.scope_unit_id),
-        scope_unit_id=run.instance.scope_unit_id,
+        candidate_unit_id=candidate_unit(run.session, lane, scope_unit_id),
+        scope_unit_id=scope_unit_id,
         form=props.get("formJsonSchemaFilename"),
         due_at=now + _duration(due) if due else None,
         priority=int(props.get("priority", 0) or 0),
         household=str(household) if household else None,
         created_at=now,
     )
+
+
+def _scope_of(run: Run, task: Task, field: str | None) -> int | None:
+    """The unit whose people get the task: the one named (by code) in the data field
+    ``scopeFrom`` names — a derivation decided at run time — else the instance's scope."""
+    if not field:
+        return run.instance.scope_unit_id
+    code = task.data.get(field)
+    unit_id = run.session.scalar(select(Unit.id).where(Unit.code == str(code))) if code else None
+    if unit_id is None:
+        raise ProcessError(task.task_spec.bpmn_id, f"'{field}' no nombra una unidad ({code!r})")
+    return unit_id
 
 
 def _duration(value: str) -> timedelta:

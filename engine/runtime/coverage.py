@@ -51,6 +51,7 @@ class Coverage:
     key: str
     version: int
     elements: dict[str, str]  # id → name
+    gateways: set[str]
     flows: dict[str, tuple[str, str, str]]  # id → (source, target, name)
     instances: int = 0
     reached_elements: set[str] = field(default_factory=set)
@@ -105,7 +106,7 @@ def process_coverage(session: Session, keys: Iterable[str] | None = None) -> lis
 def _shape(key: str, version: int, source: str, filename: str) -> Coverage:
     root = parse_untrusted(source.encode("utf-8"), filename)
     process = root.find(f"./bpmn:process[@id='{key}']", NS)
-    cov = Coverage(key, version, {}, {})
+    cov = Coverage(key, version, {}, set(), {})
     for node in process.iter(etree.Element):
         tag = etree.QName(node).localname
         parent_tag = etree.QName(node.getparent()).localname if node is not process else ""
@@ -119,6 +120,8 @@ def _shape(key: str, version: int, source: str, filename: str) -> Coverage:
             )
         elif tag not in NOT_FLOW_NODES:
             cov.elements[node.get("id")] = node.get("name") or tag
+            if tag.endswith("Gateway"):
+                cov.gateways.add(node.get("id"))
     return cov
 
 
@@ -128,13 +131,24 @@ def _reach(cov: Coverage, state: dict[str, Any]) -> None:
     for tasks in trees:
         for task in tasks.values():
             name = task["task_spec"]
-            if name not in cov.elements or task["state"] not in REACHED:
+            if name not in cov.elements:
+                continue
+            source = _element_above(tasks, task, cov.elements)
+            if task["state"] not in REACHED and not _joined_branch(tasks, task, cov):
                 continue
             cov.reached_elements.add(name)
-            source = _element_above(tasks, task, cov.elements)
             flow_id = by_pair.get((source, name)) if source else None
             if flow_id:
                 cov.reached_flows.add(flow_id)
+
+
+def _joined_branch(tasks: dict[str, Any], task: dict[str, Any], cov: Coverage) -> bool:
+    """A join's copy on a branch that arrived before the last one: SpiffWorkflow cancels it,
+    but the branch did reach the join."""
+    if task["state"] != TaskState.CANCELLED or task["task_spec"] not in cov.gateways:
+        return False
+    parent = tasks.get(task.get("parent") or "")
+    return parent is not None and parent["state"] == TaskState.COMPLETED
 
 
 def _element_above(

@@ -207,14 +207,15 @@ _CHART_TTL_SECONDS = 300.0
 
 def _chart(session: Session) -> dict[int, tuple[int | None, str, int]]:
     """position id → (supervisor id, denominación, unit id)."""
-    cached = _CHART.get("chart")
+    key = str(session.get_bind().url)
+    cached = _CHART.get(key)
     if cached and time.monotonic() - cached[0] < _CHART_TTL_SECONDS:
         return cached[1]
     rows = session.execute(
         select(Position.id, Position.supervisor_id, Position.denominacion, Position.unit_id)
     )
     chart = {pid: (sup, name, unit) for pid, sup, name, unit in rows}
-    _CHART["chart"] = (time.monotonic(), chart)
+    _CHART[key] = (time.monotonic(), chart)
     return chart
 
 

@@ -11,12 +11,13 @@ from sqlalchemy.orm import Session
 
 from engine import definitions
 from engine.definitions.models import ProcessDefinition
-from engine.definitions.validate import starters_of
+from engine.definitions.validate import START_FORM_PROPERTY, starters_of
 from engine.errors import DomainError, NotFound, PermissionDenied, ValidationError
 from engine.org.models import Unit
 from engine.runtime.actors import Actor
 from engine.runtime.advance import advance
 from engine.runtime.audit_context import record
+from engine.runtime.form_errors import check_form
 from engine.runtime.models import HumanTask, ProcessInstance
 from engine.runtime.routing import acting_position
 from engine.runtime.store import Run, load_run, new_workflow, save_run
@@ -48,6 +49,9 @@ def start_instance(
     scope_unit_id = _scope(session, actor, scope)
     definition = definitions.load(row)
     _require_starter(definition.properties, actor)
+    start_form = definition.properties.get(START_FORM_PROPERTY)
+    if start_form:
+        check_form(definition.forms[start_form], data)
     workflow = new_workflow(definition)
     workflow.data.update(data)
     for task in workflow.get_tasks():  # the start event's data becomes the instance's data

@@ -22,14 +22,15 @@ from engine.runtime.actors import Actor
 MAX_DEPTH = 10
 
 
-_UNITS_CACHE: dict[str, tuple[float, frozenset[int]]] = {}
+_UNITS_CACHE: dict[tuple[str, str], tuple[float, frozenset[int]]] = {}
 _UNITS_TTL_SECONDS = 300.0
 
 
 def units_with(session: Session, lane: str) -> frozenset[int]:
     """Units that have a position named ``lane``; cached a few minutes, as the org chart
     changes only when the reference data is re-seeded."""
-    cached = _UNITS_CACHE.get(lane)
+    key = (str(session.get_bind().url), lane)
+    cached = _UNITS_CACHE.get(key)
     if cached and time.monotonic() - cached[0] < _UNITS_TTL_SECONDS:
         return cached[1]
     units = frozenset(
@@ -37,7 +38,7 @@ def units_with(session: Session, lane: str) -> frozenset[int]:
     )
     if not units:  # a lane may name a puesto that is unique in the programme
         units = frozenset(p.unit_id for p in positions_named(session, lane))
-    _UNITS_CACHE[lane] = (time.monotonic(), units)
+    _UNITS_CACHE[key] = (time.monotonic(), units)
     return units
 
 

@@ -95,8 +95,7 @@ def _evaluacion(en_riesgo: bool, campo: bool) -> dict[str, Any]:
 def _through_collection(walk: Walk, db, tipo: str, *, last: str, late: bool = False) -> None:  # type: ignore[no-untyped-def]
     """From the organised period to the consolidation task; ``last`` reports last.
 
-    (Each walk lets a different branch reach the parallel join last: the coverage report
-    counts only the last arrival's flow into a join, see the report of this work.)"""
+    (Each walk lets a different branch reach the parallel join last, so every order is walked.)"""
     assert walk.waiting_at() == []  # waiting for the period to close
     walk.pass_time(timedelta(days=CIERRE[tipo] - 1))
     assert walk.waiting_at() == []

@@ -44,6 +44,7 @@ function TaskForm({ el }) {
   const [busy, setBusy] = useState(false);
   const csrf = el.dataset.csrf;
   const bulkIds = readJson(el, "bulkIds");
+  const startKey = el.dataset.startKey;
   const [results, setResults] = useState(null);
 
   const saveDraft = async () => {
@@ -58,8 +59,16 @@ function TaskForm({ el }) {
   const submit = async ({ formData: data }) => {
     setBusy(true);
     setExtraErrors({});
-    const r = await post(el.dataset.completeUrl, bulkIds ? { task_ids: bulkIds, data } : { data }, csrf);
+    const scope = document.getElementById("ambito");
+    const body = bulkIds ? { task_ids: bulkIds, data }
+      : startKey ? { key: startKey, data, scope: scope ? scope.value : undefined }
+      : { data };
+    const r = await post(el.dataset.completeUrl, body, csrf);
     setBusy(false);
+    if (startKey && r.status === 201) {
+      window.location.assign("/instancias/" + r.body.id);
+      return;
+    }
     if (bulkIds && r.status === 200) {
       setResults(r.body.results);
       return;
@@ -105,8 +114,8 @@ function TaskForm({ el }) {
         onSubmit={submit}
       >
         <div className="form-actions">
-          <button type="submit" className="primary" disabled={busy}>{bulkIds ? `Completar ${bulkIds.length} tarea(s)` : "Completar tarea"}</button>
-          {el.dataset.draftUrl && <button type="button" onClick={saveDraft} disabled={busy}>Guardar borrador</button>}
+          <button type="submit" className="primary" disabled={busy}>{bulkIds ? `Completar ${bulkIds.length} tarea(s)` : startKey ? "Iniciar" : "Completar tarea"}</button>
+          {el.dataset.draftUrl && !startKey && <button type="button" onClick={saveDraft} disabled={busy}>Guardar borrador</button>}
         </div>
       </Form>
     </>
