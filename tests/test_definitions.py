@@ -84,6 +84,34 @@ BROKEN = {
     "missing owner": (REF.replace('name="owner"', 'name="dueño"'), "falta la propiedad 'owner'"),
     "bad due": (REF.replace('value="P3D"', 'value="tres días"'), "duración ISO 8601"),
     "not xml": ("<bpmn:definitions", "XML mal formado"),
+    "loop back through a parallel gateway": (
+        '<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" id="d" '
+        'targetNamespace="t"><bpmn:process id="p" isExecutable="true"><bpmn:startEvent id="s"/>'
+        '<bpmn:userTask id="a"/><bpmn:parallelGateway id="g"/><bpmn:userTask id="b"/>'
+        '<bpmn:endEvent id="e"/><bpmn:sequenceFlow id="f1" sourceRef="s" targetRef="a"/>'
+        '<bpmn:sequenceFlow id="f2" sourceRef="a" targetRef="g"/>'
+        '<bpmn:sequenceFlow id="f3" sourceRef="g" targetRef="a"/>'
+        '<bpmn:sequenceFlow id="f4" sourceRef="g" targetRef="b"/>'
+        '<bpmn:sequenceFlow id="f5" sourceRef="b" targetRef="e"/>'
+        "</bpmn:process></bpmn:definitions>",
+        "un ciclo vuelve a través de una compuerta paralela",
+    ),
+    "scopeFrom not a field": (
+        REF.replace(
+            '<spiffworkflow:property name="due" value="P3D"/>',
+            '<spiffworkflow:property name="due" value="P3D"/>'
+            '<spiffworkflow:property name="scopeFrom" value="unidad-x"/>',
+        ),
+        "'scopeFrom' debe nombrar un campo de datos",
+    ),
+    "missing start form": (
+        REF.replace(
+            '<spiffworkflow:property name="default_due" value="P5D"/>',
+            '<spiffworkflow:property name="default_due" value="P5D"/>'
+            '<spiffworkflow:property name="startForm" value="no_hay.schema.json"/>',
+        ),
+        "startForm: el formulario 'no_hay.schema.json' no existe",
+    ),
     "xsd violation": (
         REF.replace("<bpmn:incoming>f1</bpmn:incoming>", "<bpmn:nonsense>f1</bpmn:nonsense>"),
         "nonsense",

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from lxml import etree
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
+from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.spiff.parser.process import VALIDATOR
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -68,10 +69,13 @@ def check_file(
     except XmlRefused as exc:
         return [], [Problem(path.name, 0, "archivo", str(exc))]
     try:
-        spiff_parse(root, path.name)
+        parser = spiff_parse(root, path.name)
     except ValidationException as exc:
         where = f"{exc.tag} {exc.id}".strip() or "diagrama"
         return [], [Problem(path.name, int(exc.line_number or 0), where, str(exc))]
+    unrunnable = _unrunnable(parser, path.name)
+    if unrunnable:
+        return [], unrunnable
     executable = [p for p in inspect_document(root) if p.executable]
     if not executable:
         return [], [Problem(path.name, 0, "archivo", "no contiene procesos ejecutables")]
@@ -81,6 +85,29 @@ def check_file(
         problems.extend(found)
         candidates.append(Candidate(info, path.name, data, forms))
     return candidates, problems
+
+
+def _unrunnable(parser: JuntosParser, filename: str) -> list[Problem]:
+    """Processes SpiffWorkflow cannot even instantiate. SpiffWorkflow 3.2 predicts forever on
+    a loop that goes back through a parallel gateway (``_predict`` compares a Task with
+    TaskSpecs); such a diagram would fail at every start."""
+    problems = []
+    for key in parser.get_process_ids():
+        if not parser.get_process_parser(key).process_executable:
+            continue
+        try:
+            BpmnWorkflow(parser.get_spec(key), parser.get_subprocess_specs(key))
+        except RecursionError:
+            problems.append(
+                Problem(
+                    filename,
+                    0,
+                    f"proceso '{key}'",
+                    "no se puede ejecutar: un ciclo vuelve a través de una compuerta paralela; "
+                    "haga que vuelva por una compuerta exclusiva de unión",
+                )
+            )
+    return problems
 
 
 def spiff_parse(root: etree._Element, filename: str, validate: bool = True) -> JuntosParser:
