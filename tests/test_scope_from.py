@@ -100,3 +100,51 @@ def test_the_start_form_checks_the_entradas(db: Database) -> None:
                 s, "ref_derivacion", runtime.actor_for_login(s, "jefe.uci"), data
             )
         assert err.value.field == field
+
+
+SUBPROCESS_LANES = """<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
+    xmlns:spiffworkflow="http://spiffworkflow.org/bpmn/schema/1.0/core" id="d" targetNamespace="t">
+  <bpmn:process id="ref_sublanes" name="Subproceso con carriles" isExecutable="true">
+    <bpmn:extensionElements><spiffworkflow:properties>
+      <spiffworkflow:property name="owner" value="Jefe de la Unidad de Comunicación e Imagen"/>
+    </spiffworkflow:properties></bpmn:extensionElements>
+    <bpmn:laneSet id="ls">
+      <bpmn:lane id="l1" name="Jefe de la Unidad de Comunicación e Imagen">
+        <bpmn:flowNodeRef>sub</bpmn:flowNodeRef></bpmn:lane>
+      <bpmn:lane id="l2" name="Jefe de Unidad Territorial">
+        <bpmn:flowNodeRef>dentro</bpmn:flowNodeRef></bpmn:lane>
+    </bpmn:laneSet>
+    <bpmn:startEvent id="s"/>
+    <bpmn:subProcess id="sub" name="Investigación">
+      <bpmn:startEvent id="ss"/>
+      <bpmn:userTask id="dentro" name="Investigar en la UT">
+        <bpmn:extensionElements><spiffworkflow:properties>
+          <spiffworkflow:property name="formJsonSchemaFilename" value="investigar.schema.json"/>
+        </spiffworkflow:properties></bpmn:extensionElements></bpmn:userTask>
+      <bpmn:endEvent id="se"/>
+      <bpmn:sequenceFlow id="g1" sourceRef="ss" targetRef="dentro"/>
+      <bpmn:sequenceFlow id="g2" sourceRef="dentro" targetRef="se"/>
+    </bpmn:subProcess>
+    <bpmn:endEvent id="e"/>
+    <bpmn:sequenceFlow id="f1" sourceRef="s" targetRef="sub"/>
+    <bpmn:sequenceFlow id="f2" sourceRef="sub" targetRef="e"/>
+  </bpmn:process>
+</bpmn:definitions>
+"""
+
+
+def test_a_task_inside_a_subprocess_goes_to_the_lane_that_lists_it(
+    db: Database, tmp_path: Path
+) -> None:
+    (tmp_path / "sub.bpmn").write_text(SUBPROCESS_LANES, encoding="utf-8")
+    forms = tmp_path / "forms"
+    forms.mkdir()
+    (forms / "investigar.schema.json").write_text(json.dumps(FORMS["investigar.schema.json"]))
+    with db.write_transaction() as s:
+        definitions.deploy(s, tmp_path / "sub.bpmn", forms)
+    walk = Walk(db, "ref_sublanes", "jefe.uci", scope="UT-PUN")
+    assert walk.task("dentro").candidate == "Jefe de Unidad Territorial"
+    walk.refuses("dentro", "jefe.uci")
+    walk.do("dentro", "jefe.ut.puno", {"hallazgo": "ok"})
+    assert walk.state == "completed"

@@ -33,6 +33,7 @@ def _definition() -> LoadedDefinition:
         parser.get_subprocess_specs("ref_verificacion"),
         {},
         {},
+        {},
     )
 
 

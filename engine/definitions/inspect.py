@@ -80,7 +80,7 @@ def properties_of(node: etree._Element) -> dict[str, str]:
     return {p.get("name", ""): p.get("value", "") for p in props}
 
 
-def _lane_of(process: etree._Element) -> dict[str, str]:
+def lane_of_elements(process: etree._Element) -> dict[str, str]:
     lanes: dict[str, str] = {}
     for lane in process.xpath(".//bpmn:lane", namespaces=NS):
         for ref in lane.xpath("./bpmn:flowNodeRef", namespaces=NS):
@@ -147,7 +147,7 @@ def inspect_document(root: etree._Element) -> list[ProcessInfo]:
             ((lane.get("name") or "").strip(), lane.sourceline or 0)
             for lane in proc.xpath(".//bpmn:lane", namespaces=NS)
         ]
-        lanes = _lane_of(proc)
+        lanes = lane_of_elements(proc)
         for node in proc.iter():
             if isinstance(node.tag, str) and node.get("id"):
                 info.element_ids.add(node.get("id"))

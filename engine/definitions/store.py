@@ -6,10 +6,12 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from lxml import etree
 from SpiffWorkflow.bpmn.specs.bpmn_process_spec import BpmnProcessSpec
 from sqlalchemy.orm import Session, object_session
 
 from engine.definitions.deploy import spiff_parse
+from engine.definitions.inspect import NS, lane_of_elements
 from engine.definitions.models import ProcessDefinition
 from engine.definitions.xml import parse_untrusted
 
@@ -23,6 +25,13 @@ class LoadedDefinition:
     subprocess_specs: dict[str, BpmnProcessSpec]
     forms: dict[str, Any]
     properties: dict[str, str]
+    lanes: dict[str, str]  # element id → the lane that lists it (its flowNodeRef)
+
+    def lane_of(self, element_id: str, spiff_lane: str | None) -> str:
+        """The lane the diagram puts an element in. SpiffWorkflow gives the children of an
+        embedded subprocess the subprocess's lane; the diagram (and the deploy checks) say
+        which lane lists each child."""
+        return self.lanes.get(element_id) or spiff_lane or ""
 
     @property
     def separated_pairs(self) -> list[tuple[str, str]]:
@@ -66,8 +75,14 @@ def load(definition: ProcessDefinition) -> LoadedDefinition:
             parser.get_subprocess_specs(definition.key),
             json.loads(definition.forms),
             json.loads(definition.properties),
+            _lanes(root, definition.key),
         )
         if len(_CACHE) >= _CACHE_SIZE:
             _CACHE.pop(next(iter(_CACHE)))
         _CACHE[cache_key] = loaded
     return loaded
+
+
+def _lanes(root: etree._Element, key: str) -> dict[str, str]:
+    process = root.find(f"./bpmn:process[@id='{key}']", NS)
+    return lane_of_elements(process) if process is not None else {}

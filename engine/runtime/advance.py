@@ -108,7 +108,7 @@ def _project_human_tasks(run: Run, now: datetime) -> None:
 def _new_human_task(run: Run, task: Task, now: datetime) -> HumanTask:
     spec = task.task_spec
     props = (getattr(spec, "extensions", None) or {}).get("properties", {})
-    lane = spec.lane or ""
+    lane = run.definition.lane_of(spec.bpmn_id, spec.lane)
     due = props.get("due") or run.definition.properties.get("default_due")
     household = task.data.get("co_hogar") or run.instance.household
     scope_unit_id = _scope_of(run, task, props.get("scopeFrom"))
