@@ -22,6 +22,7 @@ from engine.errors import DomainError, NotFound, PermissionDenied, ValidationErr
 from engine.org import get_user, user_for_token
 from engine.runtime import Conflict
 from engine.runtime import bulk as runtime_bulk
+from engine.runtime.queries import instance_detail_for
 from engine.runtime.render import instance_dict, task_dict
 from web import db
 from web.csrf import csrf
@@ -141,7 +142,9 @@ def start_instance(session, caller) -> tuple[tuple[Response, int], list[int]]:  
 
 @bp.get("/instances/<int:instance_id>")
 def instance(instance_id: int) -> Response:
-    return jsonify(instance_dict(runtime.instance_detail(db.session(), instance_id), db.database()))
+    session = db.session()
+    detail = instance_detail_for(session, actor(session), instance_id)
+    return jsonify(instance_dict(detail, db.database()))
 
 
 @bp.get("/tasks")

@@ -15,7 +15,7 @@ from engine.errors import DomainError, NotFound, PermissionDenied
 from engine.org import get_user
 from engine.runtime.dashboard import dashboard
 from engine.runtime.lifecycle import startable
-from engine.runtime.queries import instances_started_by, require_instance_view
+from engine.runtime.queries import instance_detail_for, instances_started_by
 from engine.runtime.render import instance_dict
 from web import db
 
@@ -97,8 +97,7 @@ def mine() -> str:
 def instance(instance_id: int) -> str:
     session = db.session()
     try:
-        detail = runtime.instance_detail(session, instance_id)
-        require_instance_view(session, _actor(), detail.instance)
+        detail = instance_detail_for(session, _actor(), instance_id)
     except NotFound:
         abort(404)
     except PermissionDenied:
@@ -118,8 +117,7 @@ def progress(instance_id: int) -> Response:
     """Progress of the instance's service calls, polled by the page's progress bars."""
     session = db.session()
     try:
-        detail = runtime.instance_detail(session, instance_id)
-        require_instance_view(session, _actor(), detail.instance)
+        detail = instance_detail_for(session, _actor(), instance_id)
     except NotFound:
         abort(404)
     except PermissionDenied:

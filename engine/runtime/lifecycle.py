@@ -76,6 +76,10 @@ def start_instance(
 
 
 def _require_starter(properties: dict[str, str], actor: Actor) -> None:
+    """``starters`` names who may start; without it, anyone holding a position (or an
+    administrator) — never a user with no position today."""
+    if not actor.positions and not actor.is_admin:
+        raise PermissionDenied(f"{actor.login} no ocupa ningún cargo: no puede iniciar procesos")
     allowed = starters_of(properties)
     if (
         allowed
@@ -151,7 +155,7 @@ def may_start(properties: dict[str, str], actor: Actor) -> bool:
         _require_starter(properties, actor)
     except PermissionDenied:
         return False
-    return bool(actor.positions) or actor.is_admin
+    return True
 
 
 def startable(session: Session, actor: Actor) -> list[ProcessDefinition]:

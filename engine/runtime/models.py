@@ -47,7 +47,15 @@ class HumanTask(Base):
 
     __tablename__ = "human_task"
     __table_args__ = (
-        Index("ix_human_task_inbox", "candidate", "candidate_unit_id", "state", "due_at"),
+        # the inbox reads (candidate, unit, state) ranges by due date (engine.runtime.inbox)
+        Index(
+            "ix_human_task_inbox_due",
+            "candidate",
+            "candidate_unit_id",
+            "state",
+            "due_at",
+            "priority",
+        ),
         Index("ix_human_task_assignee", "assignee_user_id", "state", "due_at"),
         Index("ix_human_task_instance", "instance_id", "state"),
     )

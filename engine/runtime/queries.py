@@ -78,6 +78,13 @@ def instance_detail(session: Session, instance_id: int) -> InstanceDetail:
     )
 
 
+def instance_detail_for(session: Session, actor: Actor, instance_id: int) -> InstanceDetail:
+    """``instance_detail`` for someone who may open the instance (``require_instance_view``)."""
+    detail = instance_detail(session, instance_id)
+    require_instance_view(session, actor, detail.instance)
+    return detail
+
+
 def instances_started_by(
     session: Session, user_id: int, *, limit: int = 50, offset: int = 0
 ) -> list[ProcessInstance]:

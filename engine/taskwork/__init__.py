@@ -19,6 +19,7 @@ from engine import audit
 from engine.errors import NotFound, PermissionDenied, ValidationError
 from engine.runtime.actors import Actor
 from engine.runtime.models import HumanTask, ProcessInstance
+from engine.runtime.routing import acting_position
 from engine.runtime.task_page import require_view, task_row
 from engine.taskwork.models import Attachment, TaskComment, TaskDraft
 
@@ -161,11 +162,15 @@ def attachment_for(session: Session, actor: Actor, attachment_id: int) -> Attach
 def save_draft(session: Session, task_id: int, actor: Actor, data: dict[str, Any]) -> TaskDraft:
     """Only whoever may complete the task now keeps a draft of it."""
     row = task_row(session, task_id)
+    require_view(session, actor, row)
     if row.state not in ("ready", "claimed"):
         raise ValidationError("tarea", "la tarea ya no está abierta")
-    require_view(session, actor, row)
     if row.assignee_user_id not in (None, actor.user_id):
         raise PermissionDenied("la tarea está asignada a otra persona")
+    if row.assignee_user_id is None and not acting_position(
+        actor, row.candidate, row.candidate_unit_id
+    ):  # a supervisor or an administrator sees the task but does not do it
+        raise PermissionDenied("solo quien puede completar la tarea guarda un borrador")
     if not isinstance(data, dict) or len(json.dumps(data)) > MAX_DRAFT_BYTES:
         raise ValidationError("data", "el borrador debe ser un objeto JSON de hasta 64 KB")
     draft = session.scalar(
