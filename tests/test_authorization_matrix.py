@@ -242,6 +242,13 @@ def holds_a_position(p: str, _t: str) -> bool:
     return p not in ("sin_cargo", ANON)
 
 
+def may_start_in(p: str, t: str) -> bool:
+    """UT staff start only in their own UT; central staff and the Director in any unit."""
+    if not holds_a_position(p, t):
+        return False
+    return t != "puno" or p not in ("gestor_local", "ctz", "jefe_ut")
+
+
 def public(_p: str, _t: str) -> str:
     return OK
 
@@ -445,7 +452,12 @@ ROUTES: dict[str, Route] = {
     "processes.index": Route(get(lambda w, t: "/procesos/"), page_rule(anyone), False),
     "processes.mine": Route(get(lambda w, t: "/solicitudes/"), page_rule(anyone), False),
     "processes.board": Route(get(lambda w, t: "/tablero/"), page_rule(anyone), False),
-    "processes.start": Route(web_start, action_rule(holds_a_position)),
+    "processes.start": Route(web_start, action_rule(may_start_in)),
+    "processes.start_form": Route(
+        get(lambda w, t: "/procesos/ref_verificacion/iniciar"),
+        page_rule(holds_a_position, denied="404"),
+        False,
+    ),
     # one task: see it, do it, supervise it
     "inbox.task": Route(get(_task), page_rule(sees_task)),
     "inbox.bulk": Route(web_bulk_page, page_rule(sees_task, denied=REFUSED)),
@@ -472,7 +484,7 @@ ROUTES: dict[str, Route] = {
     "api.instance": Route(
         api_get(lambda w, t: f"/api/instances/{w.instance[t]}"), api_rule(sees_instance)
     ),
-    "api.start_instance": Route(api_start, api_rule(holds_a_position, ok=CREATED)),
+    "api.start_instance": Route(api_start, api_rule(may_start_in, ok=CREATED)),
     "api.claim": Route(api_task_action("claim", does_task, False), api_rule(does_task)),
     "api.unclaim": Route(api_task_action("unclaim", does_task, True), api_rule(does_task)),
     "api.complete": Route(api_task_action("complete", does_task, False), api_rule(does_task)),
@@ -624,13 +636,16 @@ def test_bulk_actions_refuse_task_by_task(world: World) -> None:
     assert world.task(world.ready["puno"]).state == "ready"
     assert world.task(taken).assignee_user_id != user_id(world, "gestor_local")
     assert "puno" not in results[world.ready["puno"]]["message"].lower()
+    own, central = world.new_task("caj"), world.ready["central"]
     mixed = api_post(
         world,
         "gestor_local",
         "/api/tasks/bulk/complete",
-        {"task_ids": [world.ready["caj"], world.ready["central"]], "data": VISIT},
+        {"task_ids": [own, central], "data": VISIT},
     )
-    assert mixed.status_code == 422  # one kind of task per batch
+    # the task out of reach is refused on its own, without revealing what kind it is
+    assert [r["ok"] for r in mixed.get_json()["results"]] == [True, False]
+    assert world.task(central).state == "ready"
 
 
 def test_csrf_is_required_on_every_form_post(world: World) -> None:

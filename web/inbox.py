@@ -224,7 +224,8 @@ def bulk() -> Any:
         flash("Seleccione las tareas del lote.", "error")
         return redirect(url_for("inbox.index", tab="mine"))
     try:
-        same_kind(db.database(), ids)
+        if same_kind(db.database(), ids, current_user.id) is None:
+            raise PermissionDenied("no tiene acceso a estas tareas")
         first = task_page(db.session(), _actor(), ids[0])
     except DomainError as exc:
         _flash_error(exc)

@@ -11,10 +11,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from engine.db import Database
-from engine.errors import DomainError, ValidationError
+from engine.errors import DomainError, PermissionDenied, ValidationError
 from engine.org import get_user
 from engine.runtime.actors import actor_for_user
 from engine.runtime.models import HumanTask
+from engine.runtime.task_page import require_view
 from engine.runtime.tasks import claim, complete
 
 MAX_BULK = 100
@@ -36,17 +37,29 @@ def _checked_ids(task_ids: list[int]) -> list[int]:
     return ids
 
 
-def same_kind(db: Database, task_ids: list[int]) -> tuple[str, str]:
-    """The (form, element) shared by all the tasks, or a ValidationError."""
+def same_kind(db: Database, task_ids: list[int], user_id: int) -> tuple[str, str] | None:
+    """The (form, element) shared by the tasks the user may see, or a ValidationError (the
+    others are refused one by one later, without saying what they are)."""
     with db.transaction() as session:
+        actor = actor_for_user(session, get_user(session, user_id))
         kinds = {
             (row.form or "", row.element_id)
             for row in (session.get(HumanTask, t) for t in task_ids)
-            if row is not None
+            if row is not None and _visible(session, actor, row)
         }
+    if not kinds:
+        return None  # none is visible: each will be refused on its own
     if len(kinds) != 1:
         raise ValidationError("task_ids", "las tareas de un lote deben ser del mismo tipo")
     return next(iter(kinds))
+
+
+def _visible(session, actor, row: HumanTask) -> bool:  # type: ignore[no-untyped-def]
+    try:
+        require_view(session, actor, row)
+    except PermissionDenied:
+        return False
+    return True
 
 
 def bulk_claim(db: Database, user_id: int, task_ids: list[int]) -> list[BulkResult]:
@@ -61,7 +74,7 @@ def bulk_complete(
 ) -> tuple[list[BulkResult], list[int]]:
     """Completes each task with ``data``; returns the results and the service calls queued."""
     ids = _checked_ids(task_ids)
-    same_kind(db, ids)
+    same_kind(db, ids, user_id)
     calls: list[int] = []
 
     def run(session, actor, task_id: int) -> None:  # type: ignore[no-untyped-def]

@@ -90,12 +90,19 @@ def _require_starter(properties: dict[str, str], actor: Actor) -> None:
 
 
 def _scope(session: Session, actor: Actor, scope: str | None) -> int | None:
-    if scope:
-        unit = session.scalar(select(Unit).where(Unit.code == scope))
-        if unit is None:
-            raise ValidationError("scope", f"no existe la unidad '{scope}'")
-        return unit.id
-    return actor.positions[0].unit_id if actor.positions else None
+    """The unit whose people will see the instance's tasks. Staff of a Unidad Territorial
+    start only in their own; central staff may start for any unit (e.g. a reclamo about a
+    UT received at the sede central)."""
+    if not scope:
+        return actor.positions[0].unit_id if actor.positions else None
+    unit = session.scalar(select(Unit).where(Unit.code == scope))
+    if unit is None:
+        raise ValidationError("scope", f"no existe la unidad '{scope}'")
+    own = {p.unit_id for p in actor.positions}
+    central = any(p.unit.kind != "territorial" for p in actor.positions)
+    if unit.id not in own and not central and not actor.is_admin:
+        raise PermissionDenied(f"solo puede iniciar procesos en su unidad, no en {unit.name}")
+    return unit.id
 
 
 def require_owner(session: Session, run: Run, actor: Actor) -> int | None:
