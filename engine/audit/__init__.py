@@ -6,7 +6,7 @@ describes; ``verify(session)`` (and ``juntos audit verify``) checks the whole ch
 """
 
 from engine.audit.chain import GENESIS_HASH, canonical_json, event_hash
-from engine.audit.log import AuditHeadMissing, events, record
+from engine.audit.log import AuditHeadMissing, events, record, write_pending
 from engine.audit.models import AuditEvent, AuditHead
 from engine.audit.verify import VerifyResult, verify, verify_export
 
@@ -22,4 +22,5 @@ __all__ = [
     "record",
     "verify",
     "verify_export",
+    "write_pending",
 ]

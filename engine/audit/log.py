@@ -25,7 +25,7 @@ from typing import Any
 from sqlalchemy import event as sa_event
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import ORMExecuteState, Session
 
 from engine.audit.chain import GENESIS_HASH, canonical_json, event_hash
 from engine.audit.models import AuditEvent, AuditHead
@@ -35,8 +35,11 @@ HEAD_ID = 1
 KIND_MAX_LENGTH = 64
 
 _head = AuditHead.__table__
-# session.info key: (transaction, last seq, last hash, head row still to be moved)
+_events = AuditEvent.__table__
+# session.info keys: (transaction, last seq, last hash) of this session's tip of the chain,
+# and (transaction, rows) recorded but not yet written.
 _SESSION_HEAD = "audit_head"
+_SESSION_PENDING = "audit_pending"
 
 
 class AuditHeadMissing(RuntimeError):
@@ -61,6 +64,9 @@ def record(
 
     ``data`` is stored as canonical JSON (see ``engine.audit.chain``); empty strings in the
     optional text fields are stored as NULL, so that a CSV export reads back the same.
+    The event is numbered and hashed now; its row is written with the session's next
+    statement, flush or commit (see ``write_pending``), together with the others of the
+    transaction and one move of the head.
     """
     _check_kind(kind)
     if data is not None and not isinstance(data, Mapping):
@@ -69,39 +75,64 @@ def record(
     if now is not None and now.tzinfo is None:
         raise ValueError("naive datetime; use engine.db.utcnow()")
     last_seq, last_hash = _lock_head(session)
-    event = AuditEvent(
-        seq=last_seq + 1,
-        recorded_at=(now or utcnow()).astimezone(UTC),  # taken after the lock: time follows seq
-        kind=kind,
-        actor_user_id=actor_user_id,
-        actor_position_id=actor_position_id,
-        process_key=process_key or None,
-        process_version=process_version,
-        instance_id=instance_id,
-        element_id=element_id or None,
-        household=household or None,
-        data=data_text,
-        prev_hash=last_hash,
-    )
-    event.hash = event_hash(last_hash, event.hashed_fields())
-    session.add(event)  # inserted with the caller's next flush, batched with its siblings
-    # The head row is moved once per flush (see _move_head), not once per event.
-    session.info[_SESSION_HEAD] = (session.get_transaction(), event.seq, event.hash, True)
-    return event
+    row = {
+        "seq": last_seq + 1,
+        "recorded_at": (now or utcnow()).astimezone(UTC),  # taken after the lock: time follows seq
+        "kind": kind,
+        "actor_user_id": actor_user_id,
+        "actor_position_id": actor_position_id,
+        "process_key": process_key or None,
+        "process_version": process_version,
+        "instance_id": instance_id,
+        "element_id": element_id or None,
+        "household": household or None,
+        "data": data_text,
+        "prev_hash": last_hash,
+    }
+    row["hash"] = event_hash(last_hash, row)
+    transaction = session.get_transaction()
+    pending = session.info.get(_SESSION_PENDING)
+    if pending is None or pending[0] is not transaction:
+        pending = session.info[_SESSION_PENDING] = (transaction, [])
+    pending[1].append(row)
+    session.info[_SESSION_HEAD] = (transaction, row["seq"], row["hash"])
+    return AuditEvent(**row)
 
 
-@sa_event.listens_for(Session, "before_flush")
-def _move_head(session: Session, _context: object, _instances: object) -> None:
-    """Writes this session's new tip of the chain to ``audit_head``, with its events."""
-    known = session.info.get(_SESSION_HEAD)
-    if known is None or not known[3] or known[0] is not session.get_transaction():
+def write_pending(session: Session) -> None:
+    """Inserts the events recorded in this transaction and not yet written (one statement),
+    then moves the head to the last of them. Runs by itself before any statement, flush or
+    commit of the session; events of a transaction that rolled back are dropped."""
+    pending = session.info.pop(_SESSION_PENDING, None)
+    if pending is None or pending[0] is not session.get_transaction() or not pending[1]:
         return
-    moved = session.connection().execute(
-        update(_head).where(_head.c.id == HEAD_ID).values(last_seq=known[1], last_hash=known[2])
+    rows = pending[1]
+    connection = session.connection()
+    connection.execute(insert(_events), rows)
+    moved = connection.execute(
+        update(_head)
+        .where(_head.c.id == HEAD_ID)
+        .values(last_seq=rows[-1]["seq"], last_hash=rows[-1]["hash"])
     )
     if moved.rowcount != 1:
         raise AuditHeadMissing("falta la cabeza de la cadena de auditoría (audit_head)")
-    session.info[_SESSION_HEAD] = (*known[:3], False)
+
+
+@sa_event.listens_for(Session, "before_flush")
+def _before_flush(session: Session, _context: object, _instances: object) -> None:
+    write_pending(session)
+
+
+@sa_event.listens_for(Session, "before_commit")
+def _before_commit(session: Session) -> None:
+    write_pending(session)
+
+
+@sa_event.listens_for(Session, "do_orm_execute")
+def _before_execute(state: ORMExecuteState) -> None:
+    """Whatever the session runs next (a query of the log, raw SQL) sees the events."""
+    if _SESSION_PENDING in state.session.info:
+        write_pending(state.session)
 
 
 def events(
