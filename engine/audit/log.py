@@ -22,13 +22,13 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
+from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy import event as sa_event
-from sqlalchemy import func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import ORMExecuteState, Session
 
 from engine.audit.chain import GENESIS_HASH, canonical_json, event_hash
-from engine.audit.models import AuditEvent, AuditHead
+from engine.audit.models import AuditEvent, AuditHead, Digest
 from engine.db import utcnow
 
 HEAD_ID = 1
@@ -108,14 +108,18 @@ def write_pending(session: Session) -> None:
         return
     rows = pending[1]
     connection = session.connection()
-    connection.execute(insert(_events), rows)
-    moved = connection.execute(
-        update(_head)
-        .where(_head.c.id == HEAD_ID)
-        .values(last_seq=rows[-1]["seq"], last_hash=rows[-1]["hash"])
-    )
+    connection.execute(_INSERT_EVENTS, rows)
+    moved = connection.execute(_MOVE_HEAD, {"seq": rows[-1]["seq"], "hash": rows[-1]["hash"]})
     if moved.rowcount != 1:
         raise AuditHeadMissing("falta la cabeza de la cadena de auditoría (audit_head)")
+
+
+_INSERT_EVENTS = insert(_events)
+_MOVE_HEAD = (
+    update(_head)
+    .where(_head.c.id == HEAD_ID)
+    .values(last_seq=bindparam("seq"), last_hash=bindparam("hash", type_=Digest()))
+)
 
 
 @sa_event.listens_for(Session, "before_flush")
@@ -176,9 +180,7 @@ def _lock_head(session: Session) -> tuple[int, str]:
     connection = session.connection()
     immediate = connection.get_execution_options().get("sqlite_begin_immediate")
     if connection.dialect.name == "sqlite" and not immediate:  # BEGIN IMMEDIATE holds it already
-        session.execute(
-            update(_head).where(_head.c.id == HEAD_ID).values(last_seq=_head.c.last_seq)
-        )
+        connection.execute(_TAKE_WRITER_LOCK)
     row = _select_head(session)
     if row is None:
         _create_head(session)
@@ -187,12 +189,16 @@ def _lock_head(session: Session) -> tuple[int, str]:
     return row
 
 
+_TAKE_WRITER_LOCK = update(_head).where(_head.c.id == HEAD_ID).values(last_seq=_head.c.last_seq)
+_SELECT_HEAD = (
+    select(_head.c.last_seq, _head.c.last_hash)
+    .where(_head.c.id == HEAD_ID)
+    .with_for_update()  # SQLite renders nothing: its writer lock is already ours
+)
+
+
 def _select_head(session: Session) -> tuple[int, str] | None:
-    row = session.execute(
-        select(_head.c.last_seq, _head.c.last_hash)
-        .where(_head.c.id == HEAD_ID)
-        .with_for_update()  # SQLite renders nothing: its writer lock is already ours
-    ).one_or_none()
+    row = session.connection().execute(_SELECT_HEAD).one_or_none()
     return None if row is None else (row.last_seq, row.last_hash)
 
 

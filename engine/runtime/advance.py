@@ -12,7 +12,7 @@ from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinitio
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.task import TaskState
-from sqlalchemy import insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 
 from engine.db import utcnow
 from engine.definitions.spiff import AsyncServiceTask
@@ -27,6 +27,13 @@ from engine.services.catalog import get_operation
 
 _tasks = HumanTask.__table__
 _calls = ServiceCall.__table__
+# Built once: the hot path then skips building statements and their cache keys.
+_OPEN_ROWS = select(_tasks.c.id, _tasks.c.task_uuid, _tasks.c.element_id).where(
+    _tasks.c.instance_id == bindparam("instance"), _tasks.c.state.in_(("ready", "claimed"))
+)
+_INSERT_TASKS = insert(_tasks).returning(_tasks.c.id, sort_by_parameter_order=True)
+_CANCEL_TASK = update(_tasks).where(_tasks.c.id == bindparam("task")).values(state="cancelled")
+_INSERT_CALL = insert(_calls).returning(_calls.c.id)
 
 TIMER_TYPES = (
     "TimeDateEventDefinition",
@@ -59,7 +66,9 @@ def advance(run: Run) -> None:
     now = utcnow()
     _project_human_tasks(run, now)
     _queue_service_calls(run)
-    run.instance.next_timer_at = _next_timer(run)
+    next_timer = _next_timer(run)
+    if next_timer != run.instance.next_timer_at:  # an unchanged object needs no flush
+        run.instance.next_timer_at = next_timer
     if run.workflow.is_completed() and run.instance.state == "running":
         run.instance.state = "completed"
         run.instance.ended_at = now
@@ -81,20 +90,11 @@ def _project_human_tasks(run: Run, now: datetime) -> None:
     session, instance = run.session, run.instance
     session.flush()  # open rows changed through the ORM in this unit of work, if any
     connection = session.connection()
-    open_rows = {
-        r.task_uuid: r
-        for r in connection.execute(
-            select(_tasks.c.id, _tasks.c.task_uuid, _tasks.c.element_id).where(
-                _tasks.c.instance_id == instance.id, _tasks.c.state.in_(("ready", "claimed"))
-            )
-        )
-    }
+    open_rows = {r.task_uuid: r for r in connection.execute(_OPEN_ROWS, {"instance": instance.id})}
     ready = human_ready_tasks(run)
     rows = [_new_human_task(run, t, now) for t in ready if str(t.id) not in open_rows]
     if rows:
-        ids = connection.execute(
-            insert(_tasks).returning(_tasks.c.id, sort_by_parameter_order=True), rows
-        ).scalars()
+        ids = connection.execute(_INSERT_TASKS, rows).scalars()
         for task_id, row in zip(ids, rows, strict=True):
             run.new_tasks.append(NewTask(id=task_id, **row))
             record(
@@ -112,7 +112,7 @@ def _project_human_tasks(run: Run, now: datetime) -> None:
     for uuid, open_row in open_rows.items():
         if uuid not in ready_ids:
             cancelled = {"state": "cancelled"}
-            connection.execute(update(_tasks).where(_tasks.c.id == open_row.id).values(cancelled))
+            connection.execute(_CANCEL_TASK, {"task": open_row.id})
             refresh_loaded(session, HumanTask, open_row.id, cancelled)
             record(run, "task.cancelled", element_id=open_row.element_id, data={"task": uuid})
 

@@ -12,7 +12,7 @@ from datetime import timedelta
 from uuid import UUID
 
 from SpiffWorkflow.util.task import TaskState
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from engine import progress
@@ -29,6 +29,9 @@ from engine.services.registry import OperationContext
 BACKOFF_BASE_SECONDS = 5
 
 _calls = ServiceCall.__table__
+_INSTANCE_OF_CALL = (
+    select(_calls.c.instance_id).where(_calls.c.id == bindparam("key")).scalar_subquery()
+)
 
 
 @dataclass(frozen=True)
@@ -50,10 +53,7 @@ def execute(db: Database, call_id: int) -> Outcome:
 
 def _lock(session: Session, call_id: int) -> Run:
     """Locks the call's instance (found in the same statement)."""
-    instance_of_call = select(_calls.c.instance_id).where(_calls.c.id == call_id)
-    return load_run(
-        session, instance_of_call.scalar_subquery(), None, f"no existe la llamada {call_id}"
-    )
+    return load_run(session, _INSTANCE_OF_CALL, None, f"no existe la llamada {call_id}", call_id)
 
 
 def _run_and_complete(session: Session, db: Database, call_id: int) -> Outcome:

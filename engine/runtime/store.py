@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
-from sqlalchemy import ColumnElement, select, update
+from sqlalchemy import ColumnElement, Select, bindparam, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
@@ -44,19 +44,30 @@ class Run:
 
 
 def lock_instance(
-    session: Session, instance_id: int | ColumnElement[int], missing: str | None = None
+    session: Session,
+    instance_id: int | ColumnElement[int],
+    missing: str | None = None,
+    key: int | None = None,
 ) -> ProcessInstance:
     """The instance row, locked and read fresh. ``instance_id`` may be a scalar subquery
-    (the instance of a task or of a service call), which saves a round trip."""
-    instance = session.scalar(
-        select(ProcessInstance)
-        .where(ProcessInstance.id == instance_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
+    with a ``key`` parameter (the instance of a task or of a service call): one round trip."""
+    where = instance_id if isinstance(instance_id, ColumnElement) else bindparam("key")
+    statement = _LOCKS.get(where)
+    if statement is None:
+        statement = _LOCKS[where] = (
+            select(ProcessInstance)
+            .where(ProcessInstance.id == where)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+    params = {"key": instance_id if key is None else key}
+    instance = session.scalar(statement, params)
     if instance is None:
         raise NotFound(missing or f"no existe la instancia {instance_id}")
     return instance
+
+
+_LOCKS: dict[ColumnElement[int], Select[tuple[ProcessInstance]]] = {}
 
 
 def load_run(
@@ -64,8 +75,9 @@ def load_run(
     instance_id: int | ColumnElement[int],
     actor: Actor | None,
     missing: str | None = None,
+    key: int | None = None,
 ) -> Run:
-    instance = lock_instance(session, instance_id, missing)
+    instance = lock_instance(session, instance_id, missing, key)
     definition = load_by_id(session, instance.definition_id)
     workflow = serialization.load(instance.workflow, definition)
     workflow.script_engine = make_script_engine()
@@ -81,6 +93,9 @@ def new_workflow(definition: definitions.LoadedDefinition) -> BpmnWorkflow:
 _instances = ProcessInstance.__table__
 # What a step may change in the instance row; written by save_run in one UPDATE.
 _SAVED = ("state", "ended_at", "next_timer_at", "incident_open")
+_SAVE = update(_instances).where(
+    _instances.c.id == bindparam("instance"), _instances.c.lock_version == bindparam("version")
+)
 
 
 def save_run(run: Run) -> None:
@@ -91,9 +106,7 @@ def save_run(run: Run) -> None:
     values["workflow"] = serialization.dump(run.workflow)
     values["lock_version"] = instance.lock_version + 1
     saved = run.session.connection().execute(
-        update(_instances)
-        .where(_instances.c.id == instance.id, _instances.c.lock_version == instance.lock_version)
-        .values(values)
+        _SAVE, {**values, "instance": instance.id, "version": instance.lock_version}
     )
     if saved.rowcount != 1:
         raise Conflict("la instancia fue modificada por otra operación; vuelva a intentarlo")

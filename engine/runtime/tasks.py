@@ -10,7 +10,7 @@ from uuid import UUID
 
 from jsonschema import Draft202012Validator
 from SpiffWorkflow.util.task import TaskState
-from sqlalchemy import Row, select, update
+from sqlalchemy import Row, bindparam, select, update
 from sqlalchemy.orm import Session
 
 from engine.db import utcnow
@@ -27,6 +27,11 @@ from engine.runtime.store import Conflict, Run, load_run, refresh_loaded
 MAX_SUBMISSION_BYTES = 256 * 1024
 
 _tasks = HumanTask.__table__
+_INSTANCE_OF_TASK = (
+    select(_tasks.c.instance_id).where(_tasks.c.id == bindparam("key")).scalar_subquery()
+)
+_SELECT_TASK = select(_tasks).where(_tasks.c.id == bindparam("task"))
+_COMPLETE_TASK = update(_tasks).where(_tasks.c.id == bindparam("task"))
 
 
 @dataclass(frozen=True)
@@ -39,10 +44,7 @@ class Completion:
 def _lock(session: Session, task_id: int, actor: Actor) -> Run:
     """Locks the task's instance (found in the same statement): the first thing every
     writer of a task does."""
-    instance_of_task = select(_tasks.c.instance_id).where(_tasks.c.id == task_id)
-    return load_run(
-        session, instance_of_task.scalar_subquery(), actor, f"no existe la tarea {task_id}"
-    )
+    return load_run(session, _INSTANCE_OF_TASK, actor, f"no existe la tarea {task_id}", task_id)
 
 
 def _check_open(run: Run, row: HumanTask | Row[Any], task_id: int) -> None:
@@ -138,7 +140,7 @@ def complete(
 ) -> Completion:
     run = _lock(session, task_id, actor)
     connection = session.connection()
-    row = connection.execute(select(_tasks).where(_tasks.c.id == task_id)).one()  # after the lock
+    row = connection.execute(_SELECT_TASK, {"task": task_id}).one()  # read after the lock
     _check_open(run, row, task_id)
     position = _acting_as(session, actor, row)
     if row.assignee_user_id not in (None, actor.user_id):
@@ -158,7 +160,7 @@ def complete(
         "completed_by_user_id": actor.user_id,
         "completed_as_position_id": position.id,
     }
-    connection.execute(update(_tasks).where(_tasks.c.id == task_id).values(done))
+    connection.execute(_COMPLETE_TASK, {"task": task_id, **done})
     refresh_loaded(session, HumanTask, task_id, done)
     record(
         run,
