@@ -61,6 +61,41 @@ def record(
     now: datetime | None = None,
 ) -> AuditEvent:
     """Appends an event (``kind`` such as ``"task.completed"``) to the chain. Never commits.
+    Returns the event (not attached to the session); ``append`` does the same and returns
+    its row, for callers that need nothing back.
+    """
+    return AuditEvent(
+        **append(
+            session,
+            kind,
+            actor_user_id=actor_user_id,
+            actor_position_id=actor_position_id,
+            process_key=process_key,
+            process_version=process_version,
+            instance_id=instance_id,
+            element_id=element_id,
+            household=household,
+            data=data,
+            now=now,
+        )
+    )
+
+
+def append(
+    session: Session,
+    kind: str,
+    *,
+    actor_user_id: int | None = None,
+    actor_position_id: int | None = None,
+    process_key: str | None = None,
+    process_version: int | None = None,
+    instance_id: int | None = None,
+    element_id: str | None = None,
+    household: str | None = None,
+    data: Mapping[str, Any] | None = None,
+    now: datetime | None = None,
+) -> Mapping[str, Any]:
+    """Appends an event to the chain and returns its row (every column). Never commits.
 
     ``data`` is stored as canonical JSON (see ``engine.audit.chain``); empty strings in the
     optional text fields are stored as NULL, so that a CSV export reads back the same.
@@ -96,7 +131,7 @@ def record(
         pending = session.info[_SESSION_PENDING] = (transaction, [])
     pending[1].append(row)
     session.info[_SESSION_HEAD] = (transaction, row["seq"], row["hash"])
-    return AuditEvent(**row)
+    return row
 
 
 def write_pending(session: Session) -> None:

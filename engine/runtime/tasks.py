@@ -183,12 +183,23 @@ def _validated(run: Run, row: HumanTask | Row[Any], data: dict[str, Any]) -> dic
         raise ValidationError(str(bad[0]), "nombre de campo no permitido")
     if row.form:
         schema = run.definition.forms.get(row.form)
-        errors = sorted(
-            Draft202012Validator(schema).iter_errors(data), key=lambda e: list(e.absolute_path)
-        )
+        errors = sorted(_validator(schema).iter_errors(data), key=lambda e: list(e.absolute_path))
         if errors:
             raise ValidationError(_field_of(errors[0]), errors[0].message)
     return copy.deepcopy(data)
+
+
+_VALIDATORS: dict[int, tuple[Any, Draft202012Validator]] = {}
+
+
+def _validator(schema: Any) -> Draft202012Validator:
+    """One validator per form schema of a loaded definition (they never change)."""
+    cached = _VALIDATORS.get(id(schema))
+    if cached is None or cached[0] is not schema:
+        if len(_VALIDATORS) >= 1024:
+            _VALIDATORS.clear()
+        cached = _VALIDATORS[id(schema)] = (schema, Draft202012Validator(schema))
+    return cached[1]
 
 
 def _field_of(error) -> str:  # type: ignore[no-untyped-def]
