@@ -14,6 +14,11 @@ gaps, so writers take turns at the head of the chain:
 
 The lock is held until the caller's transaction ends, so audited units of work run one
 after the other from the moment they record; record late in the unit of work when you can.
+
+An event is numbered and hashed when it is recorded, but its row waits in ``session.info``:
+all the rows of a unit of work go to the database in one INSERT, with one move of the head,
+before the session's next statement, flush or commit (``write_pending``). A rolled-back
+transaction drops them with everything else.
 """
 
 from __future__ import annotations
