@@ -11,6 +11,7 @@ tasks are run in-process, as the worker would). The last line is one JSON object
 from __future__ import annotations
 
 import argparse
+import http.client
 import json
 import os
 import socket
@@ -27,7 +28,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.engine import PATH
 from engine import runtime
+from engine.cli.serve import web_argv
 from engine.org import create_token
+from engine.runtime.render import task_dict
 from tests.runtime_support import prepared_database
 
 
@@ -38,53 +41,68 @@ def _port() -> int:
 
 
 class Client:
+    """One keep-alive connection per thread, as an integrating system would hold."""
+
     def __init__(self, base: str, tokens: dict[str, str]) -> None:
-        self.base, self.tokens = base, tokens
+        self.host, self.port = base.removeprefix("http://").split(":")
+        self.tokens = tokens
+        self.local = threading.local()
+
+    def _connection(self) -> http.client.HTTPConnection:
+        if not hasattr(self.local, "conn"):
+            self.local.conn = http.client.HTTPConnection(self.host, int(self.port), timeout=30)
+        return self.local.conn
 
     def call(self, login: str, method: str, path: str, body: Any = None) -> Any:
-        data = json.dumps(body).encode() if body is not None else None
-        req = urllib.request.Request(
-            self.base + path,
-            data=data,
-            method=method,
-            headers={
-                "Authorization": f"Bearer {self.tokens[login]}",
-                "Content-Type": "application/json",
-            },
-        )
-        with urllib.request.urlopen(req, timeout=30) as response:
-            return json.load(response)
+        headers = {"Authorization": f"Bearer {self.tokens[login]}"}
+        data = None
+        if body is not None:
+            data = json.dumps(body).encode()
+            headers["Content-Type"] = "application/json"
+        for attempt in (1, 2):  # a worker may close an idle connection: open a new one
+            conn = self._connection()
+            try:
+                conn.request(method, path, body=data, headers=headers)
+                response = conn.getresponse()
+                payload = response.read()
+            except (http.client.HTTPException, ConnectionError):
+                conn.close()
+                del self.local.conn
+                if attempt == 2:
+                    raise
+                continue
+            if response.status >= 400:
+                raise RuntimeError(f"{method} {path}: {response.status} {payload[:200]!r}")
+            if response.getheader("Connection", "").lower() == "close":
+                conn.close()
+                del self.local.conn
+            return json.loads(payload)
+        raise AssertionError("unreachable")
 
 
 def drive(client: Client, db, n: int, results: list[int]) -> None:  # type: ignore[no-untyped-def]
+    """Starts instances and completes their tasks; each response names the tasks it made
+    READY and the service calls it queued, so no step reads the instance again."""
     completions = 0
     for i in range(n):
-        iid = client.call(
+        step = client.call(
             "jefe.ut.cajamarca",
             "POST",
             "/api/instances",
             {"key": "ref_verificacion", "data": {"co_hogar": f"B{i}"}},
-        )["id"]
-        while True:
-            detail = client.call("jefe.ut.cajamarca", "GET", f"/api/instances/{iid}")
-            ready = [t for t in detail["tasks"] if t["state"] == "ready"]
-            if not ready:
-                calls = _pending_calls(db, iid)
-                if not calls:
-                    break
-                for call_id in calls:
-                    runtime.execute_service_call(db, call_id)
-                    completions += 1
-                continue
-            login, data = PATH[ready[0]["element_id"]]
-            client.call(login, "POST", f"/api/tasks/{ready[0]['id']}/complete", {"data": data})
+        )
+        ready = step["new_tasks"]
+        while ready:
+            task = ready.pop(0)
+            login, data = PATH[task["element_id"]]
+            step = client.call(login, "POST", f"/api/tasks/{task['id']}/complete", {"data": data})
             completions += 1
+            ready.extend(step["new_tasks"])
+            for call_id in step["new_service_calls"]:  # what the worker would do
+                outcome = runtime.execute_service_call(db, call_id)
+                ready.extend(task_dict(t) for t in outcome.new_tasks)
+                completions += 1
     results.append(completions)
-
-
-def _pending_calls(db, iid: int) -> list[int]:  # type: ignore[no-untyped-def]
-    with db.transaction() as s:
-        return [c.id for c in runtime.instance_detail(s, iid).service_calls if c.state == "pending"]
 
 
 def main() -> None:
@@ -104,20 +122,9 @@ def main() -> None:
             }
         port = _port()
         env = {**os.environ, "DATABASE_URL": url, "JUNTOS_VAR_DIR": tmp}
-        server = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "gunicorn",
-                "--bind",
-                f"127.0.0.1:{port}",
-                "--workers",
-                str(args.workers),
-                "web.wsgi:app",
-            ],
-            env=env,
-            stderr=subprocess.DEVNULL,
-        )
+        quiet = ("--access-logfile", "/dev/null", *os.environ.get("BENCH_GUNICORN", "").split())
+        argv = web_argv(f"127.0.0.1:{port}", args.workers, quiet)
+        server = subprocess.Popen(argv, env=env, stderr=subprocess.DEVNULL)
         try:
             base = f"http://127.0.0.1:{port}"
             for _ in range(100):

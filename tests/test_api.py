@@ -71,6 +71,7 @@ def test_bearer_flow_start_claim_complete(app: Flask, tokens: dict[str, str]) ->
     )
     assert started.status_code == 201, started.get_json()
     iid = started.get_json()["id"]
+    assert [t["element_id"] for t in started.get_json()["new_tasks"]] == ["registrar_visita"]
     tasks = client.get(
         "/api/tasks?scope=available", headers=bearer(tokens["gl.cajamarca"])
     ).get_json()
@@ -95,6 +96,9 @@ def test_bearer_flow_start_claim_complete(app: Flask, tokens: dict[str, str]) ->
         json={"data": VISITA},
     )
     assert done.status_code == 200
+    following = done.get_json()["new_tasks"]  # the next step, without reading the instance
+    assert [(t["element_id"], t["state"]) for t in following] == [("registrar_resultado", "ready")]
+    assert done.get_json()["new_service_calls"] == []
     again = client.post(
         f"/api/tasks/{task['id']}/complete",
         headers=bearer(tokens["gl.cajamarca"]),

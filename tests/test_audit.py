@@ -229,9 +229,9 @@ def test_a_deleted_head_with_events_left_is_refused_and_reported(
     result = verify(session, batch_size=BATCH)
     assert (result.ok, result.first_bad_seq) == (False, base + 5)
     assert "cabeza" in result.reason
-    with pytest.raises(AuditHeadMissing):  # the head row is moved when the events flush
+    with pytest.raises(AuditHeadMissing):  # the head row is moved when the events are written
         record(session, "task.ready")
-        session.flush()
+        session.commit()
 
 
 # --- tampering ------------------------------------------------------------------------------

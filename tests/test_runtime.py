@@ -9,6 +9,7 @@ from collections.abc import Iterator
 
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy.orm.attributes import set_committed_value
 
 from engine import audit, runtime
 from engine.clock import today
@@ -16,7 +17,7 @@ from engine.db import Database
 from engine.errors import DomainError, PermissionDenied, ValidationError
 from engine.notifications import Notification
 from engine.org import add_user, assign
-from engine.runtime import Conflict
+from engine.runtime import Conflict, store
 from engine.services import registry
 from tests.runtime_support import complete, only_task, open_tasks, prepared_database, start
 
@@ -298,3 +299,56 @@ def test_a_worker_dying_mid_operation_leaves_nothing_and_redelivery_applies_once
             )
             == 1
         )
+
+
+def _open_as_new(db: Database, iid: int) -> list[tuple[int, str, str]]:
+    return [(t.id, t.element_id, t.task_uuid) for t in open_tasks(db, iid)]
+
+
+def test_each_step_names_the_tasks_it_made_ready(db: Database) -> None:
+    """What start, complete and a service call return is what the inbox now holds: a client
+    goes on without reading the instance again."""
+    with db.write_transaction() as s:
+        run = runtime.start_instance(
+            s,
+            "ref_verificacion",
+            runtime.actor_for_login(s, "jefe.ut.cajamarca"),
+            {"co_hogar": "H0080"},
+        )
+        iid, new = run.instance.id, run.new_tasks
+    assert [(t.id, t.element_id, t.task_uuid) for t in new] == _open_as_new(db, iid)
+    steps = [("gl.cajamarca", VISITA), ("gl.cajamarca", {"cumple": True})]
+    for login, data in [*steps, ("ctz.cajamarca", {"decision": "conforme"})]:
+        with db.write_transaction() as s:
+            done = runtime.complete(s, new[0].id, runtime.actor_for_login(s, login), data)
+        new = done.new_tasks
+        assert [(t.id, t.element_id, t.task_uuid) for t in new] == _open_as_new(db, iid)
+        assert all(t.state == "ready" and t.instance_id == iid for t in new)
+    assert new == [] and len(done.new_service_calls) == 1
+    outcome = runtime.execute_service_call(db, done.new_service_calls[0])
+    assert [t.element_id for t in outcome.new_tasks] == ["validar"]
+    assert [(t.id, t.element_id, t.task_uuid) for t in outcome.new_tasks] == _open_as_new(db, iid)
+
+
+def test_a_stale_version_is_a_conflict_and_keeps_nothing(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The save's version check: a writer whose instance moved under it writes nothing."""
+    iid = start(db, "ref_verificacion", "jefe.ut.cajamarca", {"co_hogar": "H0090"})
+    task = only_task(db, iid, "registrar_visita")
+    with db.transaction() as s:
+        events_before = s.scalar(select(func.count()).select_from(audit.AuditEvent))
+    locked = store.lock_instance
+
+    def stale_copy(*args, **kwargs):  # type: ignore[no-untyped-def]
+        instance = locked(*args, **kwargs)
+        set_committed_value(instance, "lock_version", instance.lock_version - 1)
+        return instance
+
+    monkeypatch.setattr(store, "lock_instance", stale_copy)
+    with pytest.raises(Conflict), db.write_transaction() as s:
+        runtime.complete(s, task.id, runtime.actor_for_login(s, "gl.cajamarca"), VISITA)
+    monkeypatch.undo()
+    assert only_task(db, iid, "registrar_visita").state == "ready"
+    with db.transaction() as s:
+        assert s.scalar(select(func.count()).select_from(audit.AuditEvent)) == events_before

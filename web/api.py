@@ -94,8 +94,9 @@ def writes(view: Callable[..., Any]) -> Callable[..., Any]:
 
     @wraps(view)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
+        caller = actor(db.session())  # read before the write lock: held for the step only
         with db.database().write_transaction() as session:
-            result, calls = view(session, actor(session), *args, **kwargs)
+            result, calls = view(session, caller, *args, **kwargs)
         jobs.dispatch(calls)
         return result
 
@@ -134,10 +135,13 @@ def start_instance(session, caller) -> tuple[tuple[Response, int], list[int]]:  
     run = runtime.start_instance(
         session, str(body.get("key", "")), caller, data, scope=body.get("scope")
     )
-    return (
-        jsonify({"id": run.instance.id, "state": run.instance.state}),
-        201,
-    ), run.new_service_calls
+    body = {
+        "id": run.instance.id,
+        "state": run.instance.state,
+        "new_tasks": [task_dict(t) for t in run.new_tasks],
+        "new_service_calls": run.new_service_calls,
+    }
+    return (jsonify(body), 201), run.new_service_calls
 
 
 @bp.get("/instances/<int:instance_id>")
@@ -182,9 +186,14 @@ def complete(session, caller, task_id: int):  # type: ignore[no-untyped-def]
     if not isinstance(data, dict):
         raise ValidationError("data", "debe ser un objeto JSON")
     done = runtime.complete(session, task_id, caller, data)
-    return jsonify(
-        {"id": task_id, "state": "completed", "instance_id": done.instance_id}
-    ), done.new_service_calls
+    body = {
+        "id": task_id,
+        "state": "completed",
+        "instance_id": done.instance_id,
+        "new_tasks": [task_dict(t) for t in done.new_tasks],  # what to do next: no second read
+        "new_service_calls": done.new_service_calls,
+    }
+    return jsonify(body), done.new_service_calls
 
 
 @bp.post("/tasks/<int:task_id>/draft")

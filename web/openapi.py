@@ -29,13 +29,29 @@ def _json(schema: dict[str, Any], description: str = "OK") -> dict[str, Any]:
     return {"description": description, "content": {"application/json": {"schema": schema}}}
 
 
-def _task_action(summary: str, body: bool = False) -> dict[str, Any]:
+# What a step made happen: the human tasks it made READY (ids to claim or complete next,
+# with no second read) and the service calls it queued.
+_STEP_PROPERTIES = {
+    "new_tasks": {"type": "array", "items": {"$ref": "#/components/schemas/Task"}},
+    "new_service_calls": {"type": "array", "items": {"type": "integer"}},
+}
+
+
+def _task_action(summary: str, body: bool = False, step: bool = False) -> dict[str, Any]:
+    result: dict[str, Any] = {"type": "object"}
+    if step:
+        result["properties"] = {
+            "id": {"type": "integer"},
+            "state": {"type": "string"},
+            "instance_id": {"type": "integer"},
+            **_STEP_PROPERTIES,
+        }
     op: dict[str, Any] = {
         "summary": summary,
         "parameters": [
             {"name": "task_id", "in": "path", "required": True, "schema": {"type": "integer"}}
         ],
-        "responses": _responses({"200": _json({"type": "object"})}, 403, 404, 409, 422),
+        "responses": _responses({"200": _json(result)}, 403, 404, 409, 422),
     }
     if body:
         op["requestBody"] = {
@@ -134,6 +150,7 @@ def spec() -> dict[str, Any]:
                                     "properties": {
                                         "id": {"type": "integer"},
                                         "state": {"type": "string"},
+                                        **_STEP_PROPERTIES,
                                     },
                                 },
                                 "Creada",
@@ -187,7 +204,7 @@ def spec() -> dict[str, Any]:
             "/api/tasks/{task_id}/claim": _task_action("Tomar una tarea"),
             "/api/tasks/{task_id}/unclaim": _task_action("Liberar una tarea"),
             "/api/tasks/{task_id}/complete": _task_action(
-                "Completar una tarea con los datos de su formulario", body=True
+                "Completar una tarea con los datos de su formulario", body=True, step=True
             ),
             "/api/tasks/{task_id}/draft": _task_action(
                 "Guardar un borrador del formulario (sin validar; solo para quien la hace)",

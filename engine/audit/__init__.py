@@ -6,7 +6,7 @@ describes; ``verify(session)`` (and ``juntos audit verify``) checks the whole ch
 """
 
 from engine.audit.chain import GENESIS_HASH, canonical_json, event_hash
-from engine.audit.log import AuditHeadMissing, events, record
+from engine.audit.log import AuditHeadMissing, append, events, record, write_pending
 from engine.audit.models import AuditEvent, AuditHead
 from engine.audit.verify import VerifyResult, verify, verify_export
 
@@ -16,10 +16,12 @@ __all__ = [
     "AuditHead",
     "AuditHeadMissing",
     "VerifyResult",
+    "append",
     "canonical_json",
     "event_hash",
     "events",
     "record",
     "verify",
     "verify_export",
+    "write_pending",
 ]

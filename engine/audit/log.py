@@ -14,6 +14,11 @@ gaps, so writers take turns at the head of the chain:
 
 The lock is held until the caller's transaction ends, so audited units of work run one
 after the other from the moment they record; record late in the unit of work when you can.
+
+An event is numbered and hashed when it is recorded, but its row waits in ``session.info``:
+all the rows of a unit of work go to the database in one INSERT, with one move of the head,
+before the session's next statement, flush or commit (``write_pending``). A rolled-back
+transaction drops them with everything else.
 """
 
 from __future__ import annotations
@@ -22,21 +27,24 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
+from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy import event as sa_event
-from sqlalchemy import func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import ORMExecuteState, Session
 
 from engine.audit.chain import GENESIS_HASH, canonical_json, event_hash
-from engine.audit.models import AuditEvent, AuditHead
+from engine.audit.models import AuditEvent, AuditHead, Digest
 from engine.db import utcnow
 
 HEAD_ID = 1
 KIND_MAX_LENGTH = 64
 
 _head = AuditHead.__table__
-# session.info key: (transaction, last seq, last hash, head row still to be moved)
+_events = AuditEvent.__table__
+# session.info keys: (transaction, last seq, last hash) of this session's tip of the chain,
+# and (transaction, rows) recorded but not yet written.
 _SESSION_HEAD = "audit_head"
+_SESSION_PENDING = "audit_pending"
 
 
 class AuditHeadMissing(RuntimeError):
@@ -58,9 +66,47 @@ def record(
     now: datetime | None = None,
 ) -> AuditEvent:
     """Appends an event (``kind`` such as ``"task.completed"``) to the chain. Never commits.
+    Returns the event (not attached to the session); ``append`` does the same and returns
+    its row, for callers that need nothing back.
+    """
+    return AuditEvent(
+        **append(
+            session,
+            kind,
+            actor_user_id=actor_user_id,
+            actor_position_id=actor_position_id,
+            process_key=process_key,
+            process_version=process_version,
+            instance_id=instance_id,
+            element_id=element_id,
+            household=household,
+            data=data,
+            now=now,
+        )
+    )
+
+
+def append(
+    session: Session,
+    kind: str,
+    *,
+    actor_user_id: int | None = None,
+    actor_position_id: int | None = None,
+    process_key: str | None = None,
+    process_version: int | None = None,
+    instance_id: int | None = None,
+    element_id: str | None = None,
+    household: str | None = None,
+    data: Mapping[str, Any] | None = None,
+    now: datetime | None = None,
+) -> Mapping[str, Any]:
+    """Appends an event to the chain and returns its row (every column). Never commits.
 
     ``data`` is stored as canonical JSON (see ``engine.audit.chain``); empty strings in the
     optional text fields are stored as NULL, so that a CSV export reads back the same.
+    The event is numbered and hashed now; its row is written with the session's next
+    statement, flush or commit (see ``write_pending``), together with the others of the
+    transaction and one move of the head.
     """
     _check_kind(kind)
     if data is not None and not isinstance(data, Mapping):
@@ -69,39 +115,68 @@ def record(
     if now is not None and now.tzinfo is None:
         raise ValueError("naive datetime; use engine.db.utcnow()")
     last_seq, last_hash = _lock_head(session)
-    event = AuditEvent(
-        seq=last_seq + 1,
-        recorded_at=(now or utcnow()).astimezone(UTC),  # taken after the lock: time follows seq
-        kind=kind,
-        actor_user_id=actor_user_id,
-        actor_position_id=actor_position_id,
-        process_key=process_key or None,
-        process_version=process_version,
-        instance_id=instance_id,
-        element_id=element_id or None,
-        household=household or None,
-        data=data_text,
-        prev_hash=last_hash,
-    )
-    event.hash = event_hash(last_hash, event.hashed_fields())
-    session.add(event)  # inserted with the caller's next flush, batched with its siblings
-    # The head row is moved once per flush (see _move_head), not once per event.
-    session.info[_SESSION_HEAD] = (session.get_transaction(), event.seq, event.hash, True)
-    return event
+    row = {
+        "seq": last_seq + 1,
+        "recorded_at": (now or utcnow()).astimezone(UTC),  # taken after the lock: time follows seq
+        "kind": kind,
+        "actor_user_id": actor_user_id,
+        "actor_position_id": actor_position_id,
+        "process_key": process_key or None,
+        "process_version": process_version,
+        "instance_id": instance_id,
+        "element_id": element_id or None,
+        "household": household or None,
+        "data": data_text,
+        "prev_hash": last_hash,
+    }
+    row["hash"] = event_hash(last_hash, row)
+    transaction = session.get_transaction()
+    pending = session.info.get(_SESSION_PENDING)
+    if pending is None or pending[0] is not transaction:
+        pending = session.info[_SESSION_PENDING] = (transaction, [])
+    pending[1].append(row)
+    session.info[_SESSION_HEAD] = (transaction, row["seq"], row["hash"])
+    return row
+
+
+def write_pending(session: Session) -> None:
+    """Inserts the events recorded in this transaction and not yet written (one statement),
+    then moves the head to the last of them. Runs by itself before any statement, flush or
+    commit of the session; events of a transaction that rolled back are dropped."""
+    pending = session.info.pop(_SESSION_PENDING, None)
+    if pending is None or pending[0] is not session.get_transaction() or not pending[1]:
+        return
+    rows = pending[1]
+    connection = session.connection()
+    connection.execute(_INSERT_EVENTS, rows)
+    moved = connection.execute(_MOVE_HEAD, {"seq": rows[-1]["seq"], "hash": rows[-1]["hash"]})
+    if moved.rowcount != 1:
+        raise AuditHeadMissing("falta la cabeza de la cadena de auditoría (audit_head)")
+
+
+_INSERT_EVENTS = insert(_events)
+_MOVE_HEAD = (
+    update(_head)
+    .where(_head.c.id == HEAD_ID)
+    .values(last_seq=bindparam("seq"), last_hash=bindparam("hash", type_=Digest()))
+)
 
 
 @sa_event.listens_for(Session, "before_flush")
-def _move_head(session: Session, _context: object, _instances: object) -> None:
-    """Writes this session's new tip of the chain to ``audit_head``, with its events."""
-    known = session.info.get(_SESSION_HEAD)
-    if known is None or not known[3] or known[0] is not session.get_transaction():
-        return
-    moved = session.connection().execute(
-        update(_head).where(_head.c.id == HEAD_ID).values(last_seq=known[1], last_hash=known[2])
-    )
-    if moved.rowcount != 1:
-        raise AuditHeadMissing("falta la cabeza de la cadena de auditoría (audit_head)")
-    session.info[_SESSION_HEAD] = (*known[:3], False)
+def _before_flush(session: Session, _context: object, _instances: object) -> None:
+    write_pending(session)
+
+
+@sa_event.listens_for(Session, "before_commit")
+def _before_commit(session: Session) -> None:
+    write_pending(session)
+
+
+@sa_event.listens_for(Session, "do_orm_execute")
+def _before_execute(state: ORMExecuteState) -> None:
+    """Whatever the session runs next (a query of the log, raw SQL) sees the events."""
+    if _SESSION_PENDING in state.session.info:
+        write_pending(state.session)
 
 
 def events(
@@ -145,9 +220,7 @@ def _lock_head(session: Session) -> tuple[int, str]:
     connection = session.connection()
     immediate = connection.get_execution_options().get("sqlite_begin_immediate")
     if connection.dialect.name == "sqlite" and not immediate:  # BEGIN IMMEDIATE holds it already
-        session.execute(
-            update(_head).where(_head.c.id == HEAD_ID).values(last_seq=_head.c.last_seq)
-        )
+        connection.execute(_TAKE_WRITER_LOCK)
     row = _select_head(session)
     if row is None:
         _create_head(session)
@@ -156,12 +229,16 @@ def _lock_head(session: Session) -> tuple[int, str]:
     return row
 
 
+_TAKE_WRITER_LOCK = update(_head).where(_head.c.id == HEAD_ID).values(last_seq=_head.c.last_seq)
+_SELECT_HEAD = (
+    select(_head.c.last_seq, _head.c.last_hash)
+    .where(_head.c.id == HEAD_ID)
+    .with_for_update()  # SQLite renders nothing: its writer lock is already ours
+)
+
+
 def _select_head(session: Session) -> tuple[int, str] | None:
-    row = session.execute(
-        select(_head.c.last_seq, _head.c.last_hash)
-        .where(_head.c.id == HEAD_ID)
-        .with_for_update()  # SQLite renders nothing: its writer lock is already ours
-    ).one_or_none()
+    row = session.connection().execute(_SELECT_HEAD).one_or_none()
     return None if row is None else (row.last_seq, row.last_hash)
 
 

@@ -18,7 +18,13 @@ WSGI_APP = "web.wsgi:app"
 CELERY_APP = "engine.jobs:celery_app"
 
 
+WEB_THREADS = 4
+
+
 def web_argv(bind: str, workers: int, extra: tuple[str, ...] = ()) -> list[str]:
+    """Threaded workers: while one request waits on the database (the write lock, a row
+    lock), another runs; and clients that keep their connection open (integrations) need
+    no new TCP connection per call. Later options in ``extra`` win."""
     return [
         sys.executable,
         "-m",
@@ -27,6 +33,10 @@ def web_argv(bind: str, workers: int, extra: tuple[str, ...] = ()) -> list[str]:
         bind,
         "--workers",
         str(workers),
+        "--worker-class",
+        "gthread",
+        "--threads",
+        str(WEB_THREADS),
         "--access-logfile",
         "-",
         *extra,

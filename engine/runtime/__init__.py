@@ -10,7 +10,7 @@ from engine.runtime.events import deliver_message, fire_all_due, fire_timers
 from engine.runtime.incident_actions import resolve as resolve_incident
 from engine.runtime.incident_actions import retry as retry_incident
 from engine.runtime.lifecycle import cancel, resume, start_instance, suspend
-from engine.runtime.models import HumanTask, Incident, ProcessInstance, ServiceCall
+from engine.runtime.models import HumanTask, Incident, NewTask, ProcessInstance, ServiceCall
 from engine.runtime.queries import InstanceDetail, instance_detail, tasks_for
 from engine.runtime.service_calls import Outcome
 from engine.runtime.service_calls import execute as execute_service_call
@@ -24,6 +24,7 @@ __all__ = [
     "HumanTask",
     "Incident",
     "InstanceDetail",
+    "NewTask",
     "Outcome",
     "ProcessError",
     "ProcessInstance",

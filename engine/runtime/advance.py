@@ -6,12 +6,13 @@ from __future__ import annotations
 
 import json
 from datetime import datetime, timedelta
+from typing import Any
 
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.task import TaskState
-from sqlalchemy import select
+from sqlalchemy import bindparam, insert, select, update
 
 from engine.db import utcnow
 from engine.definitions.spiff import AsyncServiceTask
@@ -19,11 +20,21 @@ from engine.errors import DomainError
 from engine.org.models import Unit
 from engine.runtime.audit_context import record
 from engine.runtime.incidents import open_incident
-from engine.runtime.models import HumanTask, ServiceCall
+from engine.runtime.models import HumanTask, NewTask, ServiceCall
 from engine.runtime.routing import candidate_unit
-from engine.runtime.store import Run, save_run
+from engine.runtime.store import Run, refresh_loaded, save_run
 from engine.scripting import SandboxError
 from engine.services.catalog import get_operation
+
+_tasks = HumanTask.__table__
+_calls = ServiceCall.__table__
+# Built once: the hot path then skips building statements and their cache keys.
+_OPEN_ROWS = select(_tasks.c.id, _tasks.c.task_uuid, _tasks.c.element_id).where(
+    _tasks.c.instance_id == bindparam("instance"), _tasks.c.state.in_(("ready", "claimed"))
+)
+_INSERT_TASKS = insert(_tasks).returning(_tasks.c.id, sort_by_parameter_order=True)
+_CANCEL_TASK = update(_tasks).where(_tasks.c.id == bindparam("task")).values(state="cancelled")
+_INSERT_CALL = insert(_calls).returning(_calls.c.id)
 
 TIMER_TYPES = (
     "TimeDateEventDefinition",
@@ -56,7 +67,9 @@ def advance(run: Run) -> None:
     now = utcnow()
     _project_human_tasks(run, now)
     _queue_service_calls(run)
-    run.instance.next_timer_at = _next_timer(run)
+    next_timer = _next_timer(run)
+    if next_timer != run.instance.next_timer_at:  # an unchanged object needs no flush
+        run.instance.next_timer_at = next_timer
     if run.workflow.is_completed() and run.instance.state == "running":
         run.instance.state = "completed"
         run.instance.ended_at = now
@@ -73,59 +86,59 @@ def human_ready_tasks(run: Run) -> list[Task]:
 
 
 def _project_human_tasks(run: Run, now: datetime) -> None:
+    """Inbox rows for the READY human tasks that have none; open rows whose task is no
+    longer READY (an interrupting boundary event took it away) are cancelled."""
     session, instance = run.session, run.instance
-    open_rows = {
-        row.task_uuid: row
-        for row in session.scalars(
-            select(HumanTask).where(
-                HumanTask.instance_id == instance.id, HumanTask.state.in_(("ready", "claimed"))
-            )
-        )
-    }
+    session.flush()  # open rows changed through the ORM in this unit of work, if any
+    connection = session.connection()
+    open_rows = {r.task_uuid: r for r in connection.execute(_OPEN_ROWS, {"instance": instance.id})}
     ready = human_ready_tasks(run)
-    for task in ready:
-        if str(task.id) not in open_rows:
-            row = _new_human_task(run, task, now)
-            session.add(row)
+    rows = [_new_human_task(run, t, now) for t in ready if str(t.id) not in open_rows]
+    if rows:
+        ids = connection.execute(_INSERT_TASKS, rows).scalars()
+        for task_id, row in zip(ids, rows, strict=True):
+            run.new_tasks.append(NewTask(id=task_id, **row))
             record(
                 run,
                 "task.ready",
-                element_id=row.element_id,
+                element_id=row["element_id"],
                 data={
-                    "task": row.task_uuid,
-                    "candidate": row.candidate,
-                    "candidate_unit_id": row.candidate_unit_id,
-                    "due_at": row.due_at.isoformat() if row.due_at else None,
+                    "task": row["task_uuid"],
+                    "candidate": row["candidate"],
+                    "candidate_unit_id": row["candidate_unit_id"],
+                    "due_at": row["due_at"].isoformat() if row["due_at"] else None,
                 },
             )
     ready_ids = {str(t.id) for t in ready}
-    for uuid, row in open_rows.items():
-        if uuid not in ready_ids:  # e.g. an interrupting boundary event took it away
-            row.state = "cancelled"
-            record(run, "task.cancelled", element_id=row.element_id, data={"task": uuid})
+    for uuid, open_row in open_rows.items():
+        if uuid not in ready_ids:
+            cancelled = {"state": "cancelled"}
+            connection.execute(_CANCEL_TASK, {"task": open_row.id})
+            refresh_loaded(session, HumanTask, open_row.id, cancelled)
+            record(run, "task.cancelled", element_id=open_row.element_id, data={"task": uuid})
 
 
-def _new_human_task(run: Run, task: Task, now: datetime) -> HumanTask:
+def _new_human_task(run: Run, task: Task, now: datetime) -> dict[str, Any]:
     spec = task.task_spec
     props = (getattr(spec, "extensions", None) or {}).get("properties", {})
     lane = run.definition.lane_of(spec.bpmn_id, spec.lane)
     due = props.get("due") or run.definition.properties.get("default_due")
     household = task.data.get("co_hogar") or run.instance.household
     scope_unit_id = _scope_of(run, task, props.get("scopeFrom"))
-    return HumanTask(
-        instance_id=run.instance.id,
-        task_uuid=str(task.id),
-        element_id=spec.bpmn_id,
-        name=spec.bpmn_name or spec.bpmn_id,
-        candidate=lane,
-        candidate_unit_id=candidate_unit(run.session, lane, scope_unit_id),
-        scope_unit_id=scope_unit_id,
-        form=props.get("formJsonSchemaFilename"),
-        due_at=now + _duration(due) if due else None,
-        priority=int(props.get("priority", 0) or 0),
-        household=str(household) if household else None,
-        created_at=now,
-    )
+    return {
+        "instance_id": run.instance.id,
+        "task_uuid": str(task.id),
+        "element_id": spec.bpmn_id,
+        "name": spec.bpmn_name or spec.bpmn_id,
+        "candidate": lane,
+        "candidate_unit_id": candidate_unit(run.session, lane, scope_unit_id),
+        "scope_unit_id": scope_unit_id,
+        "form": props.get("formJsonSchemaFilename"),
+        "due_at": now + _duration(due) if due else None,
+        "priority": int(props.get("priority", 0) or 0),
+        "household": str(household) if household else None,
+        "created_at": now,
+    }
 
 
 def _scope_of(run: Run, task: Task, field: str | None) -> int | None:
@@ -166,33 +179,40 @@ def _queue_service_calls(run: Run) -> None:
 
 def _queue(run: Run, task: Task) -> None:
     spec = task.task_spec
-    call = ServiceCall(
-        instance_id=run.instance.id,
-        task_uuid=str(task.id),
-        element_id=spec.bpmn_id,
-        operation=spec.operation_name,
-        params="{}",
-        idempotency_key=f"{run.instance.id}:{task.id}",
-        max_attempts=(spec.retries or 2) + 1,
-    )
+    call = {
+        "instance_id": run.instance.id,
+        "task_uuid": str(task.id),
+        "element_id": spec.bpmn_id,
+        "operation": spec.operation_name,
+        "params": "{}",
+        "idempotency_key": f"{run.instance.id}:{task.id}",
+        "max_attempts": (spec.retries or 2) + 1,
+        "state": "pending",
+        "last_error": None,
+    }
     try:
         params = {k: v["value"] for k, v in spec.evaluate_params(task).items()}
         get_operation(spec.operation_name).check_params(params)
-        call.params = json.dumps(params, ensure_ascii=False, default=str)
+        call["params"] = json.dumps(params, ensure_ascii=False, default=str)
     except (DomainError, SpiffWorkflowException, ValueError, TypeError) as exc:
-        call.state, call.last_error = "failed", f"parámetros inválidos: {exc}"
-    run.session.add(call)
-    run.session.flush()
+        call["state"], call["last_error"] = "failed", f"parámetros inválidos: {exc}"
+    call_id = (
+        run.session.connection().execute(insert(_calls).returning(_calls.c.id), call).scalar_one()
+    )
     record(
         run,
         "service.queued",
         element_id=spec.bpmn_id,
-        data={"call": call.id, "operation": call.operation, "params": json.loads(call.params)},
+        data={
+            "call": call_id,
+            "operation": call["operation"],
+            "params": json.loads(call["params"]),
+        },
     )
-    if call.state == "failed":
-        open_incident(run, call, call.last_error or "", "")
+    if call["state"] == "failed":
+        open_incident(run, run.session.get(ServiceCall, call_id), call["last_error"], "")
     else:
-        run.new_service_calls.append(call.id)
+        run.new_service_calls.append(call_id)
 
 
 def _next_timer(run: Run) -> datetime | None:

@@ -16,7 +16,7 @@ def record(
     data: dict[str, Any] | None = None,
     position_id: int | None = None,
 ) -> None:
-    audit.record(
+    audit.append(
         run.session,
         kind,
         actor_user_id=run.actor.user_id if run.actor else None,

@@ -29,11 +29,24 @@ _FORMAT_NAMES = {
 def check_form(schema: dict[str, Any], data: dict[str, Any]) -> None:
     """Raises ValidationError(field, Spanish reason) for the first error, in field order."""
     errors = sorted(
-        Draft202012Validator(schema, format_checker=_FORMATS).iter_errors(data),
-        key=lambda e: [str(p) for p in e.absolute_path],
+        _validator(schema).iter_errors(data), key=lambda e: [str(p) for p in e.absolute_path]
     )
     if errors:
         raise ValidationError(field_of(errors[0]), spanish(errors[0]))
+
+
+_VALIDATORS: dict[int, tuple[Any, Draft202012Validator]] = {}
+
+
+def _validator(schema: dict[str, Any]) -> Draft202012Validator:
+    """One validator per form schema of a loaded definition (they never change)."""
+    cached = _VALIDATORS.get(id(schema))
+    if cached is None or cached[0] is not schema:
+        if len(_VALIDATORS) >= 1024:
+            _VALIDATORS.clear()
+        validator = Draft202012Validator(schema, format_checker=_FORMATS)
+        cached = _VALIDATORS[id(schema)] = (schema, validator)
+    return cached[1]
 
 
 def field_of(error: SchemaError) -> str:

@@ -3,6 +3,7 @@ service calls, and incidents."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import ForeignKey, Index, Integer, LargeBinary, String, Text
@@ -121,3 +122,26 @@ class Incident(Base):
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     resolved_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("org_user.id"))
     resolution: Mapped[str | None] = mapped_column(String(200))
+
+
+@dataclass(frozen=True)
+class NewTask:
+    """A human task that has just become READY, as its new inbox row says (what a client
+    needs to go on without reading the instance again)."""
+
+    id: int
+    instance_id: int
+    task_uuid: str
+    element_id: str
+    name: str
+    candidate: str
+    candidate_unit_id: int | None
+    scope_unit_id: int | None
+    form: str | None
+    due_at: datetime | None
+    priority: int
+    household: str | None
+    created_at: datetime
+    state: str = "ready"
+    assignee_user_id: int | None = None
+    completed_at: datetime | None = None

@@ -7,7 +7,7 @@ from typing import Any
 
 from engine import progress
 from engine.db import Database
-from engine.runtime.models import HumanTask
+from engine.runtime.models import HumanTask, NewTask
 from engine.runtime.queries import InstanceDetail
 from engine.runtime.serialization import unpack
 
@@ -16,7 +16,7 @@ def _iso(value: datetime | None) -> str | None:
     return value.isoformat() if value else None
 
 
-def task_dict(t: HumanTask) -> dict[str, Any]:
+def task_dict(t: HumanTask | NewTask) -> dict[str, Any]:
     return {
         "id": t.id,
         "instance_id": t.instance_id,

@@ -12,18 +12,26 @@ from datetime import timedelta
 from uuid import UUID
 
 from SpiffWorkflow.util.task import TaskState
+from sqlalchemy import bindparam, select
+from sqlalchemy.orm import Session
 
 from engine import progress
 from engine.db import Database, utcnow
+from engine.errors import NotFound
 from engine.runtime.advance import advance
 from engine.runtime.audit_context import record
 from engine.runtime.incidents import open_incident
-from engine.runtime.models import ServiceCall
-from engine.runtime.store import load_run
+from engine.runtime.models import NewTask, ServiceCall
+from engine.runtime.store import Run, load_run
 from engine.services.catalog import get_operation
 from engine.services.registry import OperationContext
 
 BACKOFF_BASE_SECONDS = 5
+
+_calls = ServiceCall.__table__
+_INSTANCE_OF_CALL = (
+    select(_calls.c.instance_id).where(_calls.c.id == bindparam("key")).scalar_subquery()
+)
 
 
 @dataclass(frozen=True)
@@ -31,6 +39,7 @@ class Outcome:
     status: str  # done | skipped | retry | failed | deferred
     retry_in: float = 0.0
     new_service_calls: tuple[int, ...] = ()
+    new_tasks: tuple[NewTask, ...] = ()  # the human tasks the step made READY
 
 
 def execute(db: Database, call_id: int) -> Outcome:
@@ -42,14 +51,19 @@ def execute(db: Database, call_id: int) -> Outcome:
     return outcome
 
 
-def _run_and_complete(session, db: Database, call_id: int) -> Outcome:  # type: ignore[no-untyped-def]
-    call = session.get(ServiceCall, call_id)
+def _lock(session: Session, call_id: int) -> Run:
+    """Locks the call's instance (found in the same statement)."""
+    return load_run(session, _INSTANCE_OF_CALL, None, f"no existe la llamada {call_id}", call_id)
+
+
+def _run_and_complete(session: Session, db: Database, call_id: int) -> Outcome:
+    try:
+        run = _lock(session, call_id)
+    except NotFound:
+        return Outcome("skipped")
+    call = session.get(ServiceCall, call_id, populate_existing=True)  # read under the lock
     if call is None or call.state in ("done", "failed"):
         return Outcome("skipped")  # a second delivery of a finished call does nothing
-    run = load_run(session, call.instance_id, None)
-    session.refresh(call)  # read again under the instance lock
-    if call.state in ("done", "failed"):
-        return Outcome("skipped")
     if run.instance.state == "suspended":
         return Outcome("deferred", retry_in=60)
     task = run.workflow.get_task_from_id(UUID(call.task_uuid))
@@ -64,17 +78,18 @@ def _run_and_complete(session, db: Database, call_id: int) -> Outcome:  # type: 
         element_id=call.element_id,
         data={"call": call.id, "attempt": call.attempts, "operation": call.operation},
     )
+    reporter = _ProgressReporter(db, call.id)
     ctx = OperationContext(
         session,
         call.idempotency_key,
         run.instance.id,
         run.instance.scope_unit_id,
-        _progress_reporter(db, call.id),
+        reporter,
         call.element_id,
     )
     result = get_operation(call.operation).func(ctx, params)
     call.state, call.finished_at = "done", utcnow()
-    call.progress_done, call.progress_total = progress.read(db, [call.id]).get(call.id, (1, 1))
+    call.progress_done, call.progress_total = reporter.last
     call.result = json.dumps(result, ensure_ascii=False, default=str)
     task.data[task.task_spec.result_variable] = json.loads(call.result)
     task.complete()
@@ -85,16 +100,22 @@ def _run_and_complete(session, db: Database, call_id: int) -> Outcome:  # type: 
         data={"call": call.id, "params": params, "result": json.loads(call.result)},
     )
     advance(run)
-    return Outcome("done", new_service_calls=tuple(run.new_service_calls))
+    return Outcome(
+        "done", new_service_calls=tuple(run.new_service_calls), new_tasks=tuple(run.new_tasks)
+    )
 
 
-def _progress_reporter(db: Database, call_id: int):  # type: ignore[no-untyped-def]
-    """Progress goes out of band (engine.progress), visible while the operation runs."""
+class _ProgressReporter:
+    """Progress goes out of band (engine.progress), visible while the operation runs; the
+    last report is kept, to be stored with the call (done/total; 1/1 when none came)."""
 
-    def report_progress(done: int, total: int) -> None:
-        progress.report(db, call_id, done, total)
+    def __init__(self, db: Database, call_id: int) -> None:
+        self.db, self.call_id = db, call_id
+        self.last = (1, 1)
 
-    return report_progress
+    def __call__(self, done: int, total: int) -> None:
+        progress.report(self.db, self.call_id, done, total)
+        self.last = (done, total)
 
 
 def _record_failure(db: Database, call_id: int, exc: Exception) -> Outcome:

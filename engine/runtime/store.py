@@ -1,25 +1,28 @@
 """Load → lock → save of one instance. The only place a workflow's state is read or written.
 
 The lock: ``SELECT … FOR UPDATE`` on PostgreSQL (SQLite ignores it; write transactions there
-begin IMMEDIATE, so writers queue), plus a version column checked by the mapper on every
-UPDATE, so two simultaneous completions can never both win nor lose an update.
+begin IMMEDIATE, so writers queue), plus a version column checked on every UPDATE (by
+``save_run`` and by the mapper), so two simultaneous completions can never both win nor
+lose an update.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, Select, bindparam, select, update
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.exc import StaleDataError
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.util import identity_key
 
 from engine import definitions
 from engine.definitions.store import load_by_id
 from engine.errors import DomainError, NotFound
 from engine.runtime import serialization
 from engine.runtime.actors import Actor
-from engine.runtime.models import ProcessInstance
+from engine.runtime.models import NewTask, ProcessInstance
 from engine.scripting import make_script_engine
 
 
@@ -37,19 +40,44 @@ class Run:
     workflow: BpmnWorkflow
     actor: Actor | None
     new_service_calls: list[int] = field(default_factory=list)
+    new_tasks: list[NewTask] = field(default_factory=list)  # inbox rows this run created
 
 
-def lock_instance(session: Session, instance_id: int) -> ProcessInstance:
-    instance = session.scalar(
-        select(ProcessInstance).where(ProcessInstance.id == instance_id).with_for_update()
-    )
+def lock_instance(
+    session: Session,
+    instance_id: int | ColumnElement[int],
+    missing: str | None = None,
+    key: int | None = None,
+) -> ProcessInstance:
+    """The instance row, locked and read fresh. ``instance_id`` may be a scalar subquery
+    with a ``key`` parameter (the instance of a task or of a service call): one round trip."""
+    where = instance_id if isinstance(instance_id, ColumnElement) else bindparam("key")
+    statement = _LOCKS.get(where)
+    if statement is None:
+        statement = _LOCKS[where] = (
+            select(ProcessInstance)
+            .where(ProcessInstance.id == where)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+    params = {"key": instance_id if key is None else key}
+    instance = session.scalar(statement, params)
     if instance is None:
-        raise NotFound(f"no existe la instancia {instance_id}")
+        raise NotFound(missing or f"no existe la instancia {instance_id}")
     return instance
 
 
-def load_run(session: Session, instance_id: int, actor: Actor | None) -> Run:
-    instance = lock_instance(session, instance_id)
+_LOCKS: dict[ColumnElement[int], Select[tuple[ProcessInstance]]] = {}
+
+
+def load_run(
+    session: Session,
+    instance_id: int | ColumnElement[int],
+    actor: Actor | None,
+    missing: str | None = None,
+    key: int | None = None,
+) -> Run:
+    instance = lock_instance(session, instance_id, missing, key)
     definition = load_by_id(session, instance.definition_id)
     workflow = serialization.load(instance.workflow, definition)
     workflow.script_engine = make_script_engine()
@@ -62,12 +90,32 @@ def new_workflow(definition: definitions.LoadedDefinition) -> BpmnWorkflow:
     )
 
 
+_instances = ProcessInstance.__table__
+# What a step may change in the instance row; written by save_run in one UPDATE.
+_SAVED = ("state", "ended_at", "next_timer_at", "incident_open")
+_SAVE = update(_instances).where(
+    _instances.c.id == bindparam("instance"), _instances.c.lock_version == bindparam("version")
+)
+
+
 def save_run(run: Run) -> None:
-    """Writes the workflow state; the mapper's version check turns a lost race into Conflict."""
-    run.instance.workflow = serialization.dump(run.workflow)
-    try:
-        run.session.flush()
-    except StaleDataError:
-        raise Conflict(
-            "la instancia fue modificada por otra operación; vuelva a intentarlo"
-        ) from None
+    """Writes the workflow state and the instance's columns in one UPDATE guarded by the
+    version column: a lost race (the version moved) becomes Conflict."""
+    instance = run.instance
+    values = {name: getattr(instance, name) for name in _SAVED}
+    values["workflow"] = serialization.dump(run.workflow)
+    values["lock_version"] = instance.lock_version + 1
+    saved = run.session.connection().execute(
+        _SAVE, {**values, "instance": instance.id, "version": instance.lock_version}
+    )
+    if saved.rowcount != 1:
+        raise Conflict("la instancia fue modificada por otra operación; vuelva a intentarlo")
+    refresh_loaded(run.session, ProcessInstance, instance.id, values)  # nothing left to flush
+
+
+def refresh_loaded(session: Session, model: type, pk: int, values: dict[str, Any]) -> None:
+    """Tells the session's copy of a row, if it holds one, what a Core UPDATE wrote to it."""
+    loaded = session.identity_map.get(identity_key(model, pk))
+    if loaded is not None:
+        for name, value in values.items():
+            set_committed_value(loaded, name, value)

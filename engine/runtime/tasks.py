@@ -9,7 +9,7 @@ from typing import Any
 from uuid import UUID
 
 from SpiffWorkflow.util.task import TaskState
-from sqlalchemy import select
+from sqlalchemy import Row, bindparam, select, update
 from sqlalchemy.orm import Session
 
 from engine.db import utcnow
@@ -20,37 +20,47 @@ from engine.runtime.actors import Actor, actor_for_user
 from engine.runtime.advance import advance
 from engine.runtime.audit_context import record
 from engine.runtime.form_errors import check_form
-from engine.runtime.models import HumanTask
+from engine.runtime.models import HumanTask, NewTask
 from engine.runtime.routing import acting_position, require_candidate, supervising_position
-from engine.runtime.store import Conflict, Run, load_run
+from engine.runtime.store import Conflict, Run, load_run, refresh_loaded
 
 MAX_SUBMISSION_BYTES = 256 * 1024
+
+_tasks = HumanTask.__table__
+_INSTANCE_OF_TASK = (
+    select(_tasks.c.instance_id).where(_tasks.c.id == bindparam("key")).scalar_subquery()
+)
+_SELECT_TASK = select(_tasks).where(_tasks.c.id == bindparam("task"))
+_COMPLETE_TASK = update(_tasks).where(_tasks.c.id == bindparam("task"))
 
 
 @dataclass(frozen=True)
 class Completion:
     instance_id: int
     new_service_calls: list[int]
+    new_tasks: list[NewTask]  # the human tasks this completion made READY
 
 
-def _task_row(session: Session, task_id: int) -> HumanTask:
-    row = session.get(HumanTask, task_id)
-    if row is None:
-        raise NotFound(f"no existe la tarea {task_id}")
-    return row
+def _lock(session: Session, task_id: int, actor: Actor) -> Run:
+    """Locks the task's instance (found in the same statement): the first thing every
+    writer of a task does."""
+    return load_run(session, _INSTANCE_OF_TASK, actor, f"no existe la tarea {task_id}", task_id)
 
 
-def _open_run(session: Session, task_id: int, actor: Actor) -> tuple[Run, HumanTask]:
-    """Locks the instance first, then reads the task row fresh: the order every writer uses."""
-    instance_id = session.scalar(select(HumanTask.instance_id).where(HumanTask.id == task_id))
-    if instance_id is None:
-        raise NotFound(f"no existe la tarea {task_id}")
-    run = load_run(session, instance_id, actor)
-    row = _task_row(session, task_id)  # read after the lock: never a stale copy
+def _check_open(run: Run, row: HumanTask | Row[Any], task_id: int) -> None:
     if run.instance.state != "running":
         raise DomainError(f"la instancia {row.instance_id} está {run.instance.state}")
     if row.state not in ("ready", "claimed"):
         raise Conflict(f"la tarea {task_id} ya no está pendiente ({row.state})")
+
+
+def _open_run(session: Session, task_id: int, actor: Actor) -> tuple[Run, HumanTask]:
+    """Locks the instance first, then reads the task row fresh: the order every writer uses."""
+    run = _lock(session, task_id, actor)
+    row = session.get(HumanTask, task_id, populate_existing=True)  # never a stale copy
+    if row is None:
+        raise NotFound(f"no existe la tarea {task_id}")
+    _check_open(run, row, task_id)
     return run, row
 
 
@@ -71,7 +81,7 @@ def take_over(session: Session, task_id: int, actor: Actor) -> None:
     )
 
 
-def _acting_as(session: Session, actor: Actor, row: HumanTask) -> Position:
+def _acting_as(session: Session, actor: Actor, row: HumanTask | Row[Any]) -> Position:
     """The candidate position the actor holds — or, for a task they took over, the
     supervising one."""
     position = acting_position(actor, row.candidate, row.candidate_unit_id)
@@ -128,7 +138,10 @@ def reassign(session: Session, task_id: int, actor: Actor, to_login: str | None)
 def complete(
     session: Session, task_id: int, actor: Actor, data: dict[str, Any] | None = None
 ) -> Completion:
-    run, row = _open_run(session, task_id, actor)
+    run = _lock(session, task_id, actor)
+    connection = session.connection()
+    row = connection.execute(_SELECT_TASK, {"task": task_id}).one()  # read after the lock
+    _check_open(run, row, task_id)
     position = _acting_as(session, actor, row)
     if row.assignee_user_id not in (None, actor.user_id):
         raise Conflict(f"la tarea {task_id} está asignada a otra persona")
@@ -140,10 +153,15 @@ def complete(
     before = copy.deepcopy(task.data)
     task.data.update(submitted)
     task.run()
-    now = utcnow()
-    row.state, row.assignee_user_id = "completed", actor.user_id
-    row.completed_at, row.completed_by_user_id = now, actor.user_id
-    row.completed_as_position_id = position.id
+    done = {
+        "state": "completed",
+        "assignee_user_id": actor.user_id,
+        "completed_at": utcnow(),
+        "completed_by_user_id": actor.user_id,
+        "completed_as_position_id": position.id,
+    }
+    connection.execute(_COMPLETE_TASK, {"task": task_id, **done})
+    refresh_loaded(session, HumanTask, task_id, done)
     record(
         run,
         "task.completed",
@@ -152,10 +170,10 @@ def complete(
         data={"task": row.task_uuid, "submitted": submitted, "diff": _diff(before, task.data)},
     )
     advance(run)
-    return Completion(run.instance.id, run.new_service_calls)
+    return Completion(run.instance.id, run.new_service_calls, run.new_tasks)
 
 
-def _validated(run: Run, row: HumanTask, data: dict[str, Any]) -> dict[str, Any]:
+def _validated(run: Run, row: HumanTask | Row[Any], data: dict[str, Any]) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise ValidationError("data", "los datos deben ser un objeto JSON")
     if len(str(data).encode()) > MAX_SUBMISSION_BYTES:
@@ -168,7 +186,7 @@ def _validated(run: Run, row: HumanTask, data: dict[str, Any]) -> dict[str, Any]
     return copy.deepcopy(data)
 
 
-def _check_separation(session: Session, run: Run, row: HumanTask, actor: Actor) -> None:
+def _check_separation(session: Session, run: Run, row: HumanTask | Row[Any], actor: Actor) -> None:
     """Segregation of duties: the process may declare pairs of tasks done by different people."""
     for a, b in run.definition.separated_pairs:
         if row.element_id not in (a, b):
