@@ -4,13 +4,11 @@ members a hogar no longer has). Rows that did not change are not touched."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy import (
     Boolean,
     Integer,
-    String,
     and_,
     case,
     delete,
@@ -32,6 +30,10 @@ from engine.padron.states import HISTORY_COLUMNS
 SH, SM = STG_HOGAR, STG_MIEMBRO
 ELEGIBLE_CSE = ("PE", "PNE")
 CAUSA_INGRESO = "Ingreso al padrón: relación de hogares del SISFOH (proceso 07)"
+CAUSA_INGRESO_VALIDADO = (
+    "Ingreso al padrón: relación de hogares del SISFOH, admitido en la primera validación "
+    "(proceso 07): clasificación socioeconómica pobre extremo o pobre no extremo, vigente"
+)
 CAUSA_VALIDACION = (
     "Primera validación (proceso 07): clasificación socioeconómica SISFOH pobre extremo o "
     "pobre no extremo, vigente"
@@ -54,16 +56,6 @@ MIEMBRO_COLUMNS = ("ap_paterno", "ap_materno", "nombres", "fecha_nacimiento", "s
 OPTIONAL_CODES = ("codigo_modular_ie", "codigo_renipress")
 
 
-@dataclass(frozen=True)
-class Applied:
-    hogares_nuevos: int
-    hogares_actualizados: int
-    miembros_nuevos: int
-    miembros_actualizados: int
-    miembros_retirados: int
-    validados_nuevos: int
-
-
 def elegible(cse, vigencia, on: date):  # type: ignore[no-untyped-def]
     """The first validation's rule (Title V, process 7.1): SISFOH classifies the hogar as
     pobre extremo or pobre no extremo, and the classification is in force on ``on``."""
@@ -83,45 +75,43 @@ def update_hogares(session: Session, at: datetime) -> int:
 
 
 def insert_hogares(session: Session, batch_id: int, at: datetime, on: date) -> tuple[int, int]:
-    """New hogares enter as 'potencial', or directly 'validado' when eligible (with both
-    history rows), which spares a second pass over a million rows."""
-    estado = case((elegible(SH.c.cse, SH.c.cse_vigencia_fin, on), "validado"), else_="potencial")
+    """New hogares enter as 'potencial', or directly as 'validado' when the first validation
+    admits them: one history row each (entry, with its cause), no second pass."""
+    admitted = elegible(SH.c.cse, SH.c.cse_vigencia_fin, on)
     rows = select(
         *[SH.c[s] for s in HOGAR_COLUMNS.values()],
         SH.c.co_hogar,
-        estado,
+        case((admitted, "validado"), else_="potencial"),
         literal(False, Boolean),
         literal(batch_id, Integer),
         literal(at, Hogar.created_at.type),
         literal(at, Hogar.updated_at.type),
     ).where(~exists().where(Hogar.co_hogar == SH.c.co_hogar))
     columns = [*HOGAR_COLUMNS, "co_hogar", "estado", "reincorporado", "alta_batch_id"]
-    session.execute(
-        Hogar.__table__.insert().from_select([*columns, "created_at", "updated_at"], rows)
+    inserted = _count(
+        session,
+        Hogar.__table__.insert().from_select([*columns, "created_at", "updated_at"], rows),
     )
-    entered = _history(session, batch_id, at, None, "potencial", CAUSA_INGRESO)
-    validated = _history(session, batch_id, at, "potencial", "validado", CAUSA_VALIDACION)
-    return entered, validated
-
-
-def _history(  # noqa: PLR0917
-    session: Session, batch_id: int, at: datetime, before: str | None, after: str, cause: str
-) -> int:
-    where = [Hogar.alta_batch_id == batch_id]
-    if before is not None:
-        where.append(Hogar.estado == after)
-    rows = select(
+    history = select(
         Hogar.id,
-        literal(before, String) if before else null(),
-        literal(after, String),
+        null(),
+        Hogar.estado,
         literal(at, HogarEstadoHistorial.fecha.type),
-        literal(cause, String),
+        case((Hogar.estado == "validado", CAUSA_INGRESO_VALIDADO), else_=CAUSA_INGRESO),
         null(),
         null(),
         literal(batch_id, Integer),
-    ).where(*where)
-    insert = HogarEstadoHistorial.__table__.insert().from_select(HISTORY_COLUMNS, rows)
-    return session.execute(insert).rowcount
+    ).where(Hogar.alta_batch_id == batch_id)
+    session.execute(HogarEstadoHistorial.__table__.insert().from_select(HISTORY_COLUMNS, history))
+    validated = session.scalar(
+        select(func.count()).where(Hogar.alta_batch_id == batch_id, Hogar.estado == "validado")
+    )
+    return inserted, validated or 0
+
+
+def _count(session: Session, statement) -> int:  # type: ignore[no-untyped-def]
+    """Rows an INSERT … SELECT wrote (psycopg reports them only when asked to keep them)."""
+    return session.execute(statement.execution_options(preserve_rowcount=True)).rowcount
 
 
 def _member_source() -> Select:  # type: ignore[type-arg]
@@ -158,15 +148,22 @@ def insert_miembros(session: Session, at: datetime) -> int:
         literal(at, Miembro.updated_at.type),
     ).where(~exists().where(Miembro.dni == src.c.dni))
     columns = ["hogar_id", "dni", *MIEMBRO_COLUMNS, *OPTIONAL_CODES, "created_at", "updated_at"]
-    return session.execute(Miembro.__table__.insert().from_select(columns, rows)).rowcount
+    return _count(session, Miembro.__table__.insert().from_select(columns, rows))
 
 
-def delete_missing_miembros(session: Session) -> int:
-    """Members of the imported hogares that the file no longer lists leave the padrón."""
-    imported = select(Hogar.id).join(SH, SH.c.co_hogar == Hogar.co_hogar)
-    statement = delete(Miembro).where(
-        Miembro.hogar_id.in_(imported), ~exists().where(SM.c.dni == Miembro.dni)
+def delete_missing_miembros(session: Session, batch_id: int) -> int:
+    """Members of the imported hogares that the file no longer lists leave the padrón (only
+    hogares that were already there can have such members)."""
+    stale = (
+        select(Miembro.id)
+        .join(Hogar, Hogar.id == Miembro.hogar_id)
+        .join(SH, SH.c.co_hogar == Hogar.co_hogar)
+        .where(
+            or_(Hogar.alta_batch_id.is_(None), Hogar.alta_batch_id != batch_id),
+            ~exists().where(SM.c.dni == Miembro.dni),
+        )
     )
+    statement = delete(Miembro).where(Miembro.id.in_(stale))
     return session.execute(statement.execution_options(synchronize_session=False)).rowcount
 
 

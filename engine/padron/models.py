@@ -77,7 +77,6 @@ class Hogar(Base):
         CheckConstraint(_in("cse", CSE_VALORES), name="cse"),
         Index("ix_padron_hogar_ut_estado", "ut_unit_id", "estado"),
         Index("ix_padron_hogar_ubigeo_cp", "ubigeo", "centro_poblado"),
-        Index("ix_padron_hogar_estado", "estado"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -95,7 +94,9 @@ class Hogar(Base):
     estado: Mapped[str] = mapped_column(String(24), default="potencial")
     reincorporado: Mapped[bool] = mapped_column(Boolean, default=False)
     cuenta_ep: Mapped[str | None] = mapped_column(String(30))
-    alta_batch_id: Mapped[int | None] = mapped_column(ForeignKey("padron_import_batch.id"))
+    # the batch that brought the hogar in (provenance: batches are never deleted; no foreign
+    # key, which would cost a trigger per row on a million-row load)
+    alta_batch_id: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
@@ -124,7 +125,8 @@ class Miembro(Base):
 
 class HogarEstadoHistorial(Base):
     """One change of a hogar's state: from, to, when, why, and what caused it — a process
-    instance and its element, or an import batch. ``estado_anterior`` is None on entry."""
+    instance and its element, or an import batch. ``estado_anterior`` is None on entry into
+    the padrón (as potencial, or validado when the import's first validation admits it)."""
 
     __tablename__ = "padron_hogar_estado"
     __table_args__ = (Index("ix_padron_hogar_estado_hogar", "hogar_id", "id"),)
@@ -137,4 +139,4 @@ class HogarEstadoHistorial(Base):
     causa: Mapped[str] = mapped_column(String(300))
     instance_id: Mapped[int | None] = mapped_column(Integer, index=True)
     element_id: Mapped[str | None] = mapped_column(String(100))
-    import_batch_id: Mapped[int | None] = mapped_column(ForeignKey("padron_import_batch.id"))
+    import_batch_id: Mapped[int | None] = mapped_column(Integer)  # provenance, as alta_batch_id

@@ -85,18 +85,20 @@ MIEMBROS_COLUMNS = (
 # Not SISFOH's: where each member fulfils co-responsibilities, when a file knows it.
 MIEMBROS_OPTIONAL = ("codigo_modular_ie", "codigo_renipress")
 
-MIEMBRO_CHECKS: dict[str, Checker] = {
-    "co_hogar": co_hogar,
-    "dni": dni,
-    "ap_paterno": text(100),
-    "ap_materno": text(100, required=False),
-    "nombres": text(150),
-    "fecha_nacimiento": birth_date,
-    "sexo": one_of(("F", "M"), "un sexo"),
-    "gestante": flag,
-    "codigo_modular_ie": digits(7, "un código modular", required=False),
-    "codigo_renipress": digits(8, "un código RENIPRESS", required=False, pad=True),
-}
+
+def _miembro_checks(on: date) -> dict[str, Checker]:
+    return {
+        "co_hogar": co_hogar,
+        "dni": dni,
+        "ap_paterno": text(100),
+        "ap_materno": text(100, required=False),
+        "nombres": text(150),
+        "fecha_nacimiento": birth_date(on),
+        "sexo": one_of(("F", "M"), "un sexo"),
+        "gestante": flag,
+        "codigo_modular_ie": digits(7, "un código modular", required=False),
+        "codigo_renipress": digits(8, "un código RENIPRESS", required=False, pad=True),
+    }
 
 
 def _ubigeo_checker(unit_ids: dict[str, int]) -> Checker:
@@ -140,19 +142,29 @@ class _Run:
 
     hogares: SourceFile
     miembros: SourceFile
+    on: date
     errors: ErrorLog = field(default_factory=ErrorLog)
     optional_present: tuple[str, ...] = ()
 
-    def parse(
-        self, src: SourceFile, line: int, names: Sequence[str], checks: dict[str, Checker], values
-    ) -> list[str] | None:  # type: ignore[no-untyped-def]
-        out = [str(line)]
-        for name, raw in zip(names, values, strict=True):
+    def parser(self, src: SourceFile, names: Sequence[str], checks: dict[str, Checker]):  # type: ignore[no-untyped-def]
+        """A function (line, values) → staged row, or None after logging its errors."""
+        funcs = [checks[n] for n in names]
+        pairs = list(zip(names, funcs, strict=True))
+        log = self.errors
+
+        def parse(line: int, values: Sequence[str]) -> list[str] | None:
             try:
-                out.append(checks[name](raw))
-            except Bad as exc:
-                self.errors.add(src.name, line, name, str(exc))
-        return out if len(out) == len(names) + 1 else None
+                return [str(line), *[f(v) for f, v in zip(funcs, values, strict=True)]]
+            except Bad:
+                pass
+            for (name, check), raw in zip(pairs, values, strict=True):
+                try:
+                    check(raw)
+                except Bad as exc:
+                    log.add(src.name, line, name, str(exc))
+            return None
+
+        return parse
 
 
 def _stage_hogares(session: Session, run: _Run, unit_ids: dict[str, int]) -> int:
@@ -160,8 +172,9 @@ def _stage_hogares(session: Session, run: _Run, unit_ids: dict[str, int]) -> int
     ut_of = {u: unit_ids[d.ut_code] for u, d in districts().items() if d.ut_code}
     stager = Stager(session, STG_HOGAR)
     _header, rows = read_rows(run.hogares, HOGARES_COLUMNS)
+    parse = run.parser(run.hogares, HOGARES_COLUMNS, checks)
     for line, values in rows:
-        out = run.parse(run.hogares, line, HOGARES_COLUMNS, checks, values)
+        out = parse(line, values)
         if out is not None:
             out.append(str(ut_of[out[2]]))
             stager.add(out)
@@ -176,8 +189,9 @@ def _stage_miembros(session: Session, run: _Run) -> int:
     names = (*MIEMBROS_COLUMNS, *header.present_optional)
     width = len(MIEMBROS_COLUMNS) + 1  # the line, then the columns
     code_at = [names.index(c) + 1 if c in names else None for c in MIEMBROS_OPTIONAL]
+    parse = run.parser(run.miembros, names, _miembro_checks(run.on))
     for line, values in rows:
-        out = run.parse(run.miembros, line, names, MIEMBRO_CHECKS, values)
+        out = parse(line, values)
         if out is None:
             continue
         if out[8] == "1" and out[7] != "F":  # gestante, sexo
@@ -228,7 +242,8 @@ def import_sisfoh(
     """Imports SISFOH's two files into the padrón; raises ``ImportRejected`` (with every
     error) or ``StructuralError`` and writes nothing when anything is wrong. The caller
     commits. ``on`` is the day of the first validation (default: today in Lima)."""
-    run = _Run(inspect_file(Path(hogares_path)), inspect_file(Path(miembros_path)))
+    on = on or today()
+    run = _Run(inspect_file(Path(hogares_path)), inspect_file(Path(miembros_path)), on)
     if run.hogares.sha256 == run.miembros.sha256:
         raise StructuralError(run.miembros.name, 0, "es el mismo archivo que el de hogares")
     files = [_file_info(run.hogares), _file_info(run.miembros)]
@@ -251,7 +266,7 @@ def import_sisfoh(
     check_staged(session, {"hogares": run.hogares.name, "miembros": run.miembros.name}, run.errors)
     if run.errors.total:
         _refuse(run)
-    return _apply(session, run, imported_by, on or today(), files, (n_hogares, n_miembros))
+    return _apply(session, run, imported_by, on, files, (n_hogares, n_miembros))
 
 
 def _apply(  # noqa: PLR0917
@@ -279,7 +294,7 @@ def _apply(  # noqa: PLR0917
     inserted, validated_new = apply.insert_hogares(session, batch.id, at, on)
     m_updated = apply.update_miembros(session, at, bool(run.optional_present))
     m_inserted = apply.insert_miembros(session, at)
-    m_deleted = apply.delete_missing_miembros(session)
+    m_deleted = apply.delete_missing_miembros(session, batch.id)
     waiting = change_state(
         session,
         apply.waiting_eligible(on),

@@ -2,7 +2,7 @@
 
 Revision ID: 0006
 Revises: 0005
-Create Date: 2026-11-29 04:14:16.812808
+Create Date: 2026-11-29 04:27:00.221063
 """
 
 import sqlalchemy as sa
@@ -28,10 +28,7 @@ def upgrade() -> None:
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_padron_import_batch")),
         sa.UniqueConstraint(
-            "kind",
-            "hogares_sha256",
-            "miembros_sha256",
-            name=op.f("uq_padron_import_batch_kind"),
+            "kind", "hogares_sha256", "miembros_sha256", name=op.f("uq_padron_import_batch_kind")
         ),
     )
     op.create_table(
@@ -70,11 +67,6 @@ def upgrade() -> None:
             name=op.f("ck_padron_hogar_estado"),
         ),
         sa.ForeignKeyConstraint(
-            ["alta_batch_id"],
-            ["padron_import_batch.id"],
-            name=op.f("fk_padron_hogar_alta_batch_id_padron_import_batch"),
-        ),
-        sa.ForeignKeyConstraint(
             ["ubigeo"], ["padron_ubigeo.ubigeo"], name=op.f("fk_padron_hogar_ubigeo_padron_ubigeo")
         ),
         sa.ForeignKeyConstraint(
@@ -87,7 +79,6 @@ def upgrade() -> None:
         batch_op.create_index(
             batch_op.f("ix_padron_hogar_dni_titular"), ["dni_titular"], unique=False
         )
-        batch_op.create_index("ix_padron_hogar_estado", ["estado"], unique=False)
         batch_op.create_index(
             "ix_padron_hogar_ubigeo_cp", ["ubigeo", "centro_poblado"], unique=False
         )
@@ -108,11 +99,6 @@ def upgrade() -> None:
             ["hogar_id"],
             ["padron_hogar.id"],
             name=op.f("fk_padron_hogar_estado_hogar_id_padron_hogar"),
-        ),
-        sa.ForeignKeyConstraint(
-            ["import_batch_id"],
-            ["padron_import_batch.id"],
-            name=op.f("fk_padron_hogar_estado_import_batch_id_padron_import_batch"),
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_padron_hogar_estado")),
     )
@@ -161,7 +147,6 @@ def downgrade() -> None:
     with op.batch_alter_table("padron_hogar", schema=None) as batch_op:
         batch_op.drop_index("ix_padron_hogar_ut_estado")
         batch_op.drop_index("ix_padron_hogar_ubigeo_cp")
-        batch_op.drop_index("ix_padron_hogar_estado")
         batch_op.drop_index(batch_op.f("ix_padron_hogar_dni_titular"))
 
     op.drop_table("padron_hogar")
