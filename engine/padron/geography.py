@@ -83,9 +83,7 @@ def ensure_geography(session: Session) -> int:
 
 def ut_unit_ids(session: Session) -> dict[str, int]:
     """UT code → org_unit id; refuses when the organisation is not loaded yet."""
-    ids = dict(
-        session.execute(select(Unit.code, Unit.id).where(Unit.kind == "territorial")).tuples().all()
-    )
+    ids = dict(session.execute(select(Unit.code, Unit.id).where(Unit.kind == "territorial")).all())
     missing = sorted(set(ut_prefixes().values()) - set(ids))
     if missing:
         raise DomainError(
