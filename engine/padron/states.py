@@ -92,7 +92,7 @@ def _ids_for_codes(session: Session, codes: Iterable[str]) -> list[int]:
         query = select(Hogar.co_hogar, Hogar.id).where(
             Hogar.co_hogar.in_(wanted[chunk : chunk + 5000])
         )
-        known.update(session.execute(query))
+        known.update(session.execute(query).all())
     unknown = [c for c in wanted if c not in known]
     if unknown:
         shown = ", ".join(unknown[:SAMPLE]) + (" …" if len(unknown) > SAMPLE else "")
