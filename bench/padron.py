@@ -92,6 +92,7 @@ def set_based(db: Database, folder: Path) -> dict[str, Any]:
         "seconds": round(seconds, 2),
         "rows_per_s": round(rows / seconds),
         "validados": result.counts["validados"],
+        "phases_s": result.phases,
         "reimport_same_files_s": round(time.perf_counter() - again, 2),
     }
 
@@ -166,6 +167,7 @@ def backend(name: str, pg: str | None, folder: Path, args: argparse.Namespace) -
         db.dispose()
         drop_database(pg, dbname)
     print(f"(b) {name}: import {fast['rows']} rows in {fast['seconds']} s = {fast['rows_per_s']}/s")
+    print(f"    phases (s): {fast['phases_s']}")
     db, dbname = fresh_database(pg, folder)
     try:
         slow = naive(db, folder, args.naive)

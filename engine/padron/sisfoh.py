@@ -12,6 +12,7 @@ content under other bytes change no row either (row-level upsert of what differs
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -145,6 +146,14 @@ class _Run:
     on: date
     errors: ErrorLog = field(default_factory=ErrorLog)
     optional_present: tuple[str, ...] = ()
+    phases: dict[str, float] = field(default_factory=dict)
+    _clock: float = field(default_factory=time.perf_counter)
+
+    def lap(self, phase: str) -> None:
+        """Seconds spent since the previous lap, for the report and the benchmark."""
+        now = time.perf_counter()
+        self.phases[phase] = round(now - self._clock, 3)
+        self._clock = now
 
     def parser(self, src: SourceFile, names: Sequence[str], checks: dict[str, Checker]):  # type: ignore[no-untyped-def]
         """A function (line, values) → staged row, or None after logging its errors."""
@@ -209,6 +218,7 @@ class ImportResult:
     files: list[dict[str, Any]]
     counts: dict[str, int]
     segmentation: Segmentation | None = None
+    phases: dict[str, float] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -217,6 +227,7 @@ class ImportResult:
             "archivos": self.files,
             "conteos": self.counts,
             "segmentacion": self.segmentation.as_dict() if self.segmentation else None,
+            "fases_s": self.phases,
         }
 
 
@@ -243,10 +254,13 @@ def import_sisfoh(
     error) or ``StructuralError`` and writes nothing when anything is wrong. The caller
     commits. ``on`` is the day of the first validation (default: today in Lima)."""
     on = on or today()
+    start = time.perf_counter()
     run = _Run(inspect_file(Path(hogares_path)), inspect_file(Path(miembros_path)), on)
+    run._clock = start
     if run.hogares.sha256 == run.miembros.sha256:
         raise StructuralError(run.miembros.name, 0, "es el mismo archivo que el de hogares")
     files = [_file_info(run.hogares), _file_info(run.miembros)]
+    run.lap("lectura_sha256")
     done = session.scalar(
         select(ImportBatch).where(
             ImportBatch.kind == "sisfoh",
@@ -261,9 +275,12 @@ def import_sisfoh(
     ensure_geography(session)
     create_staging(session)
     n_hogares = _stage_hogares(session, run, unit_ids)
+    run.lap("carga_hogares")
     n_miembros = _stage_miembros(session, run)
+    run.lap("carga_miembros")
     index_staging(session)
     check_staged(session, {"hogares": run.hogares.name, "miembros": run.miembros.name}, run.errors)
+    run.lap("controles")
     if run.errors.total:
         _refuse(run)
     return _apply(session, run, imported_by, on, files, (n_hogares, n_miembros))
@@ -303,6 +320,7 @@ def _apply(  # noqa: PLR0917
         import_batch_id=batch.id,
         at=at,
     )
+    run.lap("aplicacion")
     elegibles = select(Hogar.id).join(STG_HOGAR, STG_HOGAR.c.co_hogar == Hogar.co_hogar)
     segmentation = segment(session, elegibles.where(Hogar.estado == "validado"))
     counts = {
@@ -321,5 +339,6 @@ def _apply(  # noqa: PLR0917
     batch.counts = counts
     drop_staging(session)
     session.flush()
+    run.lap("segmentacion")
     log.info("sisfoh import: batch %s applied: %s", batch.id, counts)
-    return ImportResult(batch.id, False, files, counts, segmentation)
+    return ImportResult(batch.id, False, files, counts, segmentation, run.phases)

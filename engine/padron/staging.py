@@ -109,6 +109,9 @@ class Stager:
 
 def create_staging(session: Session) -> None:
     connection = session.connection()
+    if connection.dialect.name == "postgresql":
+        # joins over a million staged rows: hash them in memory, for this transaction only
+        connection.execute(text("SET LOCAL work_mem = '128MB'"))
     for table in (STG_HOGAR, STG_MIEMBRO):
         table.create(connection)
 
