@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import csv
 import random
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
 from itertools import accumulate
@@ -24,179 +24,19 @@ from pathlib import Path
 
 from engine.org.reference import load_positions, load_units
 from engine.padron.geography import District, districts
+from engine.padron.names import (
+    APELLIDOS,
+    CP_NOMBRES,
+    CP_PREFIJOS,
+    CP_SUFIJOS,
+    NOMBRES_F,
+    NOMBRES_M,
+)
 from engine.padron.sisfoh import HOGARES_COLUMNS, MIEMBROS_COLUMNS, MIEMBROS_OPTIONAL
 
 DEFAULT_AS_OF = date(2026, 11, 1)
 DNI_SPACE = 10**8
 
-APELLIDOS = [
-    "Quispe",
-    "Mamani",
-    "Huamán",
-    "Flores",
-    "Condori",
-    "Chávez",
-    "Sánchez",
-    "Rojas",
-    "Vásquez",
-    "Ramos",
-    "Torres",
-    "Díaz",
-    "Cruz",
-    "Mendoza",
-    "Gutiérrez",
-    "Castillo",
-    "Huanca",
-    "Ccori",
-    "Yupanqui",
-    "Tito",
-    "Apaza",
-    "Choque",
-    "Coaquira",
-    "Ticona",
-    "Pari",
-    "Layme",
-    "Ayala",
-    "Salazar",
-    "Cárdenas",
-    "Espinoza",
-    "Paucar",
-    "Huarcaya",
-    "Ñaupari",
-    "Cusi",
-    "Inga",
-    "Llamocca",
-    "Soto",
-    "Rivera",
-    "Vargas",
-    "Aguilar",
-    "Medina",
-    "Cahuana",
-    "Puma",
-    "Villca",
-    "Calla",
-    "Jiménez",
-    "Nina",
-    "Alanoca",
-    "Zapata",
-    "Peña",
-]
-NOMBRES_F = [
-    "María",
-    "Rosa",
-    "Juana",
-    "Carmen",
-    "Luz",
-    "Nélida",
-    "Yolanda",
-    "Marisol",
-    "Flor",
-    "Elena",
-    "Maribel",
-    "Rocío",
-    "Sonia",
-    "Norma",
-    "Ruth",
-    "Delia",
-    "Isabel",
-    "Gladys",
-    "Hilda",
-    "Lourdes",
-    "Fiorela",
-    "Yesenia",
-    "Milagros",
-    "Dina",
-    "Teófila",
-    "Nancy",
-    "Lucía",
-]
-NOMBRES_M = [
-    "José",
-    "Juan",
-    "Luis",
-    "Carlos",
-    "Pedro",
-    "Jorge",
-    "Víctor",
-    "Miguel",
-    "Raúl",
-    "César",
-    "Edwin",
-    "Wilber",
-    "Percy",
-    "Elmer",
-    "Richard",
-    "Alex",
-    "Jhon",
-    "Hugo",
-    "Ángel",
-    "Fredy",
-    "Darwin",
-    "Yerson",
-    "Nilton",
-    "Efraín",
-    "Saúl",
-    "Rubén",
-    "Teodoro",
-]
-CP_PREFIJOS = [
-    "Huaylla",
-    "Chacra",
-    "Pampa",
-    "Ccollpa",
-    "Rumi",
-    "Quispi",
-    "Yana",
-    "Puca",
-    "Sacsa",
-    "Hatun",
-    "Ccasa",
-    "Chupa",
-    "Llacta",
-    "Sumaq",
-    "Ichu",
-    "Mayu",
-    "Uchku",
-    "Kuntur",
-    "Waka",
-    "Antap",
-    "Ccochac",
-    "Huanca",
-    "Tinta",
-    "Pucyu",
-    "Lucma",
-    "Chilca",
-    "Molle",
-    "Quinua",
-]
-CP_SUFIJOS = [
-    "pampa",
-    "marca",
-    "bamba",
-    "cancha",
-    "huasi",
-    "cocha",
-    "pata",
-    "pucro",
-    "rumi",
-    "orco",
-    "chaca",
-    "huaylla",
-]
-CP_NOMBRES = (
-    "Santa Rosa",
-    "San Juan",
-    "Nueva Esperanza",
-    "San Martín",
-    "Alto Perú",
-    "Buenos Aires",
-    "Villa Rica",
-    "San Isidro",
-    "Señor de los Milagros",
-    "Túpac Amaru",
-    "La Unión",
-    "Santa Ana",
-)
 VIAS = ("Jr.", "Av.", "Calle", "Psje.")
 CSE_MIX = (("PE", 0.56), ("PNE", 0.34), ("NP", 0.10))
 EXPIRED_SHARE = 0.06
@@ -273,37 +113,43 @@ class Population:
             self.dni_a += 2
         self.dni_b = self.rng.randrange(DNI_SPACE)
         self.people = 0
+        self.random = self.rng.random  # the C call; the helpers below avoid randrange's cost
+
+    def pick(self, seq: Sequence[str]) -> str:
+        return seq[int(self.random() * len(seq))]
+
+    def between(self, low: int, high: int) -> int:
+        return low + int(self.random() * (high - low + 1))
+
+    def below(self, n: int) -> int:
+        return int(self.random() * n)
 
     def dni(self) -> str:
         self.people += 1
         return f"{(self.dni_a * self.people + self.dni_b) % DNI_SPACE:08d}"
 
     def born(self, min_days: int, max_days: int) -> str:
-        return date.fromordinal(self.as_of - self.rng.randint(min_days, max_days)).isoformat()
+        return date.fromordinal(self.as_of - self.between(min_days, max_days)).isoformat()
 
     def _cse(self) -> tuple[str, str]:
-        r = self.rng.random()
+        r = self.random()
         cse = "PE" if r < CSE_MIX[0][1] else "PNE" if r < CSE_MIX[0][1] + CSE_MIX[1][1] else "NP"
-        if self.rng.random() < EXPIRED_SHARE:
-            end = self.as_of - self.rng.randint(1, 720)
+        if self.random() < EXPIRED_SHARE:
+            end = self.as_of - self.between(1, 720)
         else:
-            end = self.as_of + self.rng.randint(180, 1460)
+            end = self.as_of + self.between(180, 1460)
         return cse, date.fromordinal(end).isoformat()
 
     def _address(self, cp: str) -> str:
-        r = self.rng.random()
+        r = self.random()
         if r < 0.45:
             return f"Caserío {cp} s/n"
         if r < 0.8:
-            return (
-                f"{self.rng.choice(VIAS)} {self.rng.choice(CP_NOMBRES)} {self.rng.randint(1, 999)}"
-            )
-        return (
-            f"Comunidad {cp}, Mz. {chr(65 + self.rng.randrange(12))} Lt. {self.rng.randint(1, 30)}"
-        )
+            return f"{self.pick(VIAS)} {self.pick(CP_NOMBRES)} {self.between(1, 999)}"
+        return f"Comunidad {cp}, Mz. {chr(65 + self.below(12))} Lt. {self.between(1, 30)}"
 
     def _count(self, mix: tuple[float, ...]) -> int:
-        r = self.rng.random()
+        r = self.random()
         for n, share in enumerate(mix):
             r -= share
             if r < 0:
@@ -311,13 +157,12 @@ class Population:
         return len(mix) - 1
 
     def household(self, number: int, place: Place) -> tuple[list[str], list[list[str]]]:
-        rng = self.rng
-        titular_f = rng.random() < 0.92
+        titular_f = self.random() < 0.92
         titular = [
             self.dni(),
-            rng.choice(APELLIDOS),
-            rng.choice(APELLIDOS),
-            rng.choice(NOMBRES_F if titular_f else NOMBRES_M),
+            self.pick(APELLIDOS),
+            self.pick(APELLIDOS),
+            self.pick(NOMBRES_F if titular_f else NOMBRES_M),
         ]
         cse, vigencia = self._cse()
         hogar = [f"{number:010d}", place.district.ubigeo, place.centro_poblado]
@@ -327,10 +172,9 @@ class Population:
 
     def _members(self, place: Place, titular: list[str], titular_f: bool) -> list[list[str]]:
         """Members with their IE or EESS; co_hogar (column 0) is filled by the caller."""
-        rng = self.rng
         out: list[list[str]] = []
-        if rng.random() < GESTANTE_SHARE:
-            if titular_f and rng.random() < 0.6:
+        if self.random() < GESTANTE_SHARE:
+            if titular_f and self.random() < 0.6:
                 person = titular
             else:
                 person = [self.dni(), *self._names(titular[1], female=True, own_surname=True)]
@@ -342,12 +186,11 @@ class Population:
         return out
 
     def _names(self, paterno: str, female: bool, own_surname: bool = False) -> list[str]:
-        rng = self.rng
-        first = rng.choice(APELLIDOS) if own_surname else paterno
-        return [first, rng.choice(APELLIDOS), rng.choice(NOMBRES_F if female else NOMBRES_M)]
+        first = self.pick(APELLIDOS) if own_surname else paterno
+        return [first, self.pick(APELLIDOS), self.pick(NOMBRES_F if female else NOMBRES_M)]
 
     def _child(self, paterno: str, min_days: int, max_days: int) -> list[str]:
-        female = self.rng.random() < 0.5
+        female = self.random() < 0.5
         return [
             "",
             self.dni(),
@@ -359,11 +202,11 @@ class Population:
 
     def ie(self, place: Place) -> str:
         """Código modular (7 digits) of one of the district's instituciones educativas."""
-        return f"{200000 + place.index * 20 + self.rng.randrange(12):07d}"
+        return f"{200000 + place.index * 20 + self.below(12):07d}"
 
     def eess(self, place: Place) -> str:
         """RENIPRESS code (8 digits) of one of the district's establecimientos de salud."""
-        return f"{place.index * 5 + self.rng.randrange(4) + 1:08d}"
+        return f"{place.index * 5 + self.below(4) + 1:08d}"
 
     def rows(self, households: int) -> Iterator[tuple[list[str], list[list[str]]]]:
         chosen = self.rng.choices(self.places, cum_weights=self.cum, k=households)
