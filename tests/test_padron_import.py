@@ -323,3 +323,29 @@ def test_history_rows_name_the_batch(loaded: Database) -> None:
     with loaded.transaction() as s:
         rows = s.scalars(select(HogarEstadoHistorial)).all()
     assert rows and all(r.import_batch_id is not None and r.instance_id is None for r in rows)
+
+
+def test_no_personal_data_in_logs(
+    db: Database, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    row = [
+        "L-1",
+        "060101",
+        "Santa Rosa",
+        "",
+        "40404040",
+        "Zapata",
+        "Inga",
+        "Dina",
+        "PE",
+        "2028-01-01",
+    ]
+    member = ["L-1", "70707070", "Zapata", "Inga", "Rubén", "2020-01-01", "M", "0"]
+    bad = [*member[:1], "7070707", *member[2:]]
+    with caplog.at_level("DEBUG"):
+        run_import(db, *write_pair(tmp_path / "ok", [row], [member]))
+        with pytest.raises(ImportRejected):
+            run_import(db, *write_pair(tmp_path / "bad", [row], [bad]))
+    assert "sisfoh import" in caplog.text
+    for personal in ("40404040", "70707070", "7070707", "Zapata", "Inga", "Dina", "Rubén"):
+        assert personal not in caplog.text

@@ -56,6 +56,7 @@ from engine.padron.staging import (
     create_staging,
     drop_staging,
     index_staging,
+    lock_imports,
 )
 from engine.padron.states import change_state
 
@@ -261,6 +262,7 @@ def import_sisfoh(
         raise StructuralError(run.miembros.name, 0, "es el mismo archivo que el de hogares")
     files = [_file_info(run.hogares), _file_info(run.miembros)]
     run.lap("lectura_sha256")
+    lock_imports(session)
     done = session.scalar(
         select(ImportBatch).where(
             ImportBatch.kind == "sisfoh",

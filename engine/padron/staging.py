@@ -107,6 +107,16 @@ class Stager:
         self.buffer.clear()
 
 
+IMPORT_LOCK = 4_000_001
+
+
+def lock_imports(session: Session) -> None:
+    """One import at a time, until it commits: an advisory lock on PostgreSQL; on SQLite the
+    write transaction (BEGIN IMMEDIATE) already serialises writers."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": IMPORT_LOCK})
+
+
 def create_staging(session: Session) -> None:
     connection = session.connection()
     if connection.dialect.name == "postgresql":
