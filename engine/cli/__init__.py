@@ -7,6 +7,7 @@ import click
 from engine.cli.audit import audit
 from engine.cli.context import CliContext
 from engine.cli.org import org
+from engine.cli.padron import padron_group
 from engine.cli.processes import deploy_command, processes
 from engine.cli.serve import beat, run, web, worker
 from engine.cli.setup import db, init
@@ -31,6 +32,7 @@ for command in (
     instances,
     tasks,
     incidents,
+    padron_group,
     audit,
     run,
     web,
