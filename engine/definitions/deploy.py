@@ -22,7 +22,7 @@ from engine import audit
 from engine.definitions.inspect import ProcessInfo, inspect_document
 from engine.definitions.models import ProcessDefinition
 from engine.definitions.spiff import JuntosParser
-from engine.definitions.validate import DefinitionRefused, Problem, check_process
+from engine.definitions.validate import DefinitionRefused, FormSource, Problem, check_process
 from engine.definitions.xml import XmlRefused, parse_untrusted
 
 
@@ -59,7 +59,7 @@ def bpmn_files(path: Path) -> list[Path]:
 
 
 def check_file(
-    session: Session, path: Path, forms_dir: Path, data: bytes | None = None
+    session: Session, path: Path, forms_dir: Path | FormSource, data: bytes | None = None
 ) -> tuple[list[Candidate], list[Problem]]:
     """Everything that can be said about one file, without writing anything."""
     data = path.read_bytes() if data is None else data
