@@ -79,13 +79,13 @@ def test_validate_names_the_element_of_each_problem(db: Database) -> None:
 
 def test_hostile_xml_is_refused_before_parsing(db: Database) -> None:
     bomb = '<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "aaaa">]><x>&a;</x>'
-    with db.write_transaction() as s, pytest.raises(ValidationError, match="DOCTYPE"):
+    with pytest.raises(ValidationError, match="DOCTYPE"), db.write_transaction() as s:
         modeling.save_draft(s, KEY, _actor(s, OWNER), bomb)
 
 
 def test_only_the_owner_or_an_admin_changes_a_process(db: Database) -> None:
     for login in ("jefe.ut.cajamarca", "esp.verificacion", "auditor.oci"):
-        with db.write_transaction() as s, pytest.raises(PermissionDenied):
+        with pytest.raises(PermissionDenied), db.write_transaction() as s:
             modeling.save_draft(s, KEY, _actor(s, login), renamed(SOURCE))
         with db.transaction() as s:
             assert not modeling.may_publish(s, KEY, _actor(s, login))
@@ -133,9 +133,9 @@ def test_draft_diff_publish_rollback_and_instances_keep_their_version(db: Databa
         again = modeling.published(s, KEY)
         first = modeling.published(s, KEY, base)
         assert (again.version, again.sha256) == (back.version, first.sha256)
-    with db.write_transaction() as s, pytest.raises(ValidationError, match="ya es la vigente"):
+    with pytest.raises(ValidationError, match="ya es la vigente"), db.write_transaction() as s:
         modeling.rollback(s, KEY, back.version, _actor(s, OWNER), FORMS)
-    with db.write_transaction() as s, pytest.raises(NotFound):
+    with pytest.raises(NotFound), db.write_transaction() as s:
         modeling.publish(s, KEY, _actor(s, OWNER), FORMS)
 
 
@@ -168,9 +168,9 @@ def test_migration_when_the_waiting_element_exists_refused_otherwise(db: Databas
         modeling.save_draft(s, KEY, _actor(s, OWNER), without_validar(SOURCE))
         target = modeling.publish(s, KEY, _actor(s, OWNER), FORMS).version
 
-    with db.write_transaction() as s, pytest.raises(modeling.MigrationRefused, match="validar"):
+    with pytest.raises(modeling.MigrationRefused, match="validar"), db.write_transaction() as s:
         modeling.migrate_instance(s, late, _actor(s, OWNER))
-    with db.write_transaction() as s, pytest.raises(PermissionDenied):
+    with pytest.raises(PermissionDenied), db.write_transaction() as s:
         modeling.migrate_instance(s, early, _actor(s, "gl.cajamarca"))
     with db.write_transaction() as s:
         moved = modeling.migrate_instance(s, early, _actor(s, OWNER))
@@ -196,13 +196,13 @@ def test_auditors_cannot_change_anything(db: Database) -> None:
         auditor = _actor(s, "auditor.oci")
         jefe = _actor(s, "jefe.oci")
     for who in (auditor, jefe):
-        with db.write_transaction() as s, pytest.raises(ReadOnlyAuditor):
+        with pytest.raises(ReadOnlyAuditor), db.write_transaction() as s:
             runtime.start_instance(s, KEY, who, {"co_hogar": "AUD-2"})
-        with db.write_transaction() as s, pytest.raises(PermissionDenied):
+        with pytest.raises(PermissionDenied), db.write_transaction() as s:
             runtime.claim(s, task.id, who)
-        with db.write_transaction() as s, pytest.raises(PermissionDenied):
+        with pytest.raises(PermissionDenied), db.write_transaction() as s:
             add_comment(s, task.id, who, "nota")
-        with db.write_transaction() as s, pytest.raises(PermissionDenied):
+        with pytest.raises(PermissionDenied), db.write_transaction() as s:
             modeling.rollback(s, KEY, 1, who, FORMS)
     with db.transaction() as s:
         rows = s.scalars(
