@@ -25,7 +25,9 @@ def upgrade() -> None:
         sa.Column("saved_by_user_id", sa.Integer(), nullable=True),
         sa.Column("saved_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
-            ["saved_by_user_id"], ["org_user.id"], name=op.f("fk_process_draft_saved_by_user_id_org_user")
+            ["saved_by_user_id"],
+            ["org_user.id"],
+            name=op.f("fk_process_draft_saved_by_user_id_org_user"),
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_process_draft")),
         sa.UniqueConstraint("key", name=op.f("uq_process_draft_key")),
