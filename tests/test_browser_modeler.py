@@ -86,6 +86,16 @@ def test_owner_edits_validates_fixes_compares_and_publishes(chrome, live_server,
           m.get('modeling').updateProperties(reg.get('validar'), { name: 'Validar el resultado' });
         }"""
     )
+    owner.locator("g.djs-element[data-element-id=registrar_visita] .djs-hit").first.click(
+        force=True
+    )
+    expect(owner.get_by_label("Formulario (forms/)")).to_have_value("ref_visita.schema.json")
+    preview = owner.locator("[data-form-preview]")
+    expect(preview).to_contain_text("Fecha de la visita")
+    schema = owner.get_by_label("Esquema JSON de ref_visita.schema.json")
+    schema.fill(schema.input_value().replace("Fecha de la visita", "Día de la visita"))
+    expect(preview).to_contain_text("Día de la visita")  # live preview
+
     owner.get_by_role("button", name="Validar").click()
     expect(owner.locator("#problems li[data-element=Lane_gl]")).to_contain_text(
         "no nombra un cargo"

@@ -16,7 +16,11 @@ const copies = [
   ],
 ];
 // task-form: React + rjsf; modeler: bpmn-js Modeler + properties panel (plain JS, JSON import)
-const bundles = ["web/assets/task-form.jsx", "web/assets/modeler.js"];
+const bundles = [
+  "web/assets/task-form.jsx",
+  "web/assets/form-preview.jsx",
+  "web/assets/modeler.js",
+];
 
 rmSync(out, { recursive: true, force: true });
 for (const [from, to] of copies) {

@@ -158,10 +158,11 @@ function processFields(obj) {
 }
 
 function humanTaskFields(obj) {
-  const preview = el("pre", { class: "schema-preview small" });
+  const preview = el("p", { class: "small muted" });
   const showForm = (name) => {
     const schema = catalog.forms[name];
-    preview.textContent = schema ? JSON.stringify(schema, null, 2) : "";
+    preview.textContent = schema ? `${Object.keys(schema.properties || {}).length} campo(s); vea el editor debajo del diagrama.` : "";
+    window.dispatchEvent(new CustomEvent("juntos:form", { detail: { name, schema } }));
   };
   showForm(getProp(obj, "formJsonSchemaFilename"));
   return [
