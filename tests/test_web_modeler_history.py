@@ -99,3 +99,26 @@ def test_auditor_history_pages_and_export(client: FlaskClient, database) -> None
     r = client.post("/historial/exportar", data={"csrf_token": token, "formato": "csv"})
     assert evidence.verify_evidence(evidence.read_file(r.data)).ok
     assert client.get("/historial/hogares/<b>H-WEB</b>").status_code == 200
+
+
+def test_diagrams_are_served_as_inert_text_and_drafts_only_to_editors(client: FlaskClient) -> None:
+    login(client, "jefe.ut.cajamarca")
+    r = client.get(f"/modelador/{KEY}/diagrama.bpmn?v=borrador")
+    assert r.mimetype == "text/plain" and r.headers["X-Content-Type-Options"] == "nosniff"
+    assert "sandbox" in r.headers["Content-Security-Policy"]
+
+
+def test_instance_migration_endpoint(client: FlaskClient, database) -> None:  # type: ignore[no-untyped-def]
+    instance = start(database[1], KEY, "gl.cajamarca", {"co_hogar": "H-MIG"})
+    login(client, "jefe.uvcc")
+    token = _token(client, f"/modelador/{KEY}")
+    r = client.post(f"/instancias/{instance}/migrar", json={}, headers={"X-CSRFToken": token})
+    assert r.status_code == 409 and "ya corre en la versión" in r.json["message"]
+    r = client.post(
+        f"/instancias/{instance}/migrar", json={"version": 1}, headers={"X-CSRFToken": token}
+    )
+    assert r.status_code == 409 and "más reciente" in r.json["message"]
+    login(client, "gl.cajamarca")
+    token = csrf_token(client.get("/procesos/").text)
+    r = client.post(f"/instancias/{instance}/migrar", json={}, headers={"X-CSRFToken": token})
+    assert r.status_code == 403

@@ -87,8 +87,9 @@ def xml(key: str) -> Response:
     """The draft (``?v=borrador``), a version (``?v=3``) or the latest, with a diagram."""
     session = db.session()
     wanted = request.args.get("v", "")
+    editor = wanted == "borrador" and modeling.may_publish(session, key, _actor(session))
     try:
-        draft = modeling.draft_of(session, key) if wanted == "borrador" else None
+        draft = modeling.draft_of(session, key) if editor else None
         if draft is not None:
             source = draft.source
         else:
@@ -97,7 +98,11 @@ def xml(key: str) -> Response:
             ).source
     except NotFound:
         abort(404)
-    return Response(modeling.ensure_diagram(source), mimetype="application/xml")
+    # Plain text, never rendered: a diagram is untrusted XML (it could carry XHTML scripts).
+    response = Response(modeling.ensure_diagram(source), mimetype="text/plain")
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
 
 
 @bp.post("/modelador/<key>/validar")

@@ -79,6 +79,11 @@ def _target_checked(session: Session, instance, target) -> LoadedDefinition:  # 
         raise MigrationRefused(f"la instancia {instance.id} ya está {instance.state}")
     if target.version == instance.process_version:
         raise MigrationRefused(f"la instancia ya corre en la versión {target.version}")
+    if target.version < instance.process_version:
+        raise MigrationRefused(
+            f"solo se migra a una versión más reciente (corre en la {instance.process_version}; "
+            "para volver atrás, revierta el proceso, que publica una versión nueva)"
+        )
     new = load(target)
     workflow = serialization.load(instance.workflow, load_by_id(session, instance.definition_id))
     waiting, history = _missing(workflow, new)
