@@ -78,6 +78,9 @@ def test_non_owner_reads_only(client: FlaskClient) -> None:
     )
     assert r.status_code == 403
     assert client.get("/historial/").status_code == 403
+    old = client.get(f"/modelador/{KEY}?v=1")
+    assert "versión 1 (consulta)" in old.text and 'data-editable="false"' in old.text
+    assert "diagrama.bpmn?v=1" in old.text
 
 
 def test_auditor_history_pages_and_export(client: FlaskClient, database) -> None:  # type: ignore[no-untyped-def]

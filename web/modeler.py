@@ -65,16 +65,19 @@ def index() -> str:
 @bp.route("/modelador/<key>")
 @login_required
 def page(key: str) -> str:
+    """The process in the modeler (owner) or viewer; ``?v=N`` shows version N read-only."""
     session = db.session()
     actor = _actor(session)
+    shown = request.args.get("v", type=int)
     try:
-        definition = modeling.published(session, key)
+        definition = modeling.published(session, key, shown)
     except NotFound:
         abort(404)
     return render_template(
         "modeler/page.html",
         definition=definition,
-        editable=modeling.may_publish(session, key, actor),
+        shown=shown,
+        editable=not shown and modeling.may_publish(session, key, actor),
         draft=modeling.draft_of(session, key),
         versions=modeling.versions(session, key),
         catalog=catalog(session, definition, _forms_dir()),

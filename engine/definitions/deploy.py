@@ -117,7 +117,7 @@ def deploy(
         seen[c.info.key] = c.filename
     if problems:
         raise DefinitionRefused(problems)
-    return [_publish(session, c, actor_user_id) for c in candidates]
+    return [publish_candidate(session, c, actor_user_id) for c in candidates]
 
 
 def latest_definition(session: Session, key: str) -> ProcessDefinition | None:
@@ -148,7 +148,8 @@ def latest_definitions(session: Session) -> list[ProcessDefinition]:
     )
 
 
-def _publish(session: Session, c: Candidate, actor_user_id: int | None) -> DeployResult:
+def publish_candidate(session: Session, c: Candidate, actor_user_id: int | None) -> DeployResult:
+    """Publishes a checked candidate as the next version (none when it is unchanged)."""
     latest = latest_definition(session, c.info.key)
     if latest and latest.sha256 == c.sha256 and latest.forms_sha256 == c.forms_sha256:
         return DeployResult(c.info.key, latest.version, False, c.filename)

@@ -226,7 +226,10 @@ def household_events(session: Session, actor: Actor, household: str) -> list[Ste
 
 
 def processes(session: Session) -> list[tuple[str, str]]:
+    """(key, name of its latest version) of every process ever published."""
     rows = session.execute(
-        select(ProcessDefinition.key, ProcessDefinition.name).order_by(ProcessDefinition.key)
+        select(ProcessDefinition.key, ProcessDefinition.name).order_by(
+            ProcessDefinition.key, ProcessDefinition.version
+        )
     )
-    return sorted({(k, n) for k, n in rows})
+    return sorted({key: name for key, name in rows}.items())

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from engine import audit
 from engine.db import utcnow
-from engine.definitions.deploy import Candidate, DeployResult, _publish, check_file
+from engine.definitions.deploy import Candidate, DeployResult, check_file, publish_candidate
 from engine.definitions.deploy import latest_definition as _latest
 from engine.definitions.models import ProcessDefinition
 from engine.definitions.validate import DefinitionRefused, FormSource, Problem
@@ -257,7 +257,7 @@ def _publish_checked(
     if len(candidates) != 1:
         raise ValidationError("xml", "el diagrama no tiene un proceso ejecutable publicable")
     candidate = Candidate(candidates[0].info, filename, candidates[0].source, candidates[0].forms)
-    result = _publish(session, candidate, actor.user_id)
+    result = publish_candidate(session, candidate, actor.user_id)
     if not result.created:
         raise ValidationError("borrador", "no hay cambios respecto de la versión publicada")
     return result
