@@ -5,6 +5,7 @@ from engine.audit import models as audit_models  # noqa: F401
 from engine.db import Base
 from engine.definitions import models as definition_models  # noqa: F401
 from engine.documents import models as document_models  # noqa: F401
+from engine.modeling import models as modeling_models  # noqa: F401
 from engine.notifications import models as notification_models  # noqa: F401
 from engine.org import models as org_models  # noqa: F401
 from engine.org import tokens as org_tokens  # noqa: F401

@@ -57,6 +57,15 @@ class DatabaseFactory:
         admin.dispose()
 
 
+@pytest.fixture(autouse=True, scope="module")
+def fresh_spec_cache() -> None:
+    """Parsed specs are cached by definition id (engine.definitions.store), and every test
+    database numbers its definitions from 1: a module must not get another's specs."""
+    from engine.definitions import store
+
+    store._CACHE.clear()
+
+
 @pytest.fixture(scope="session")
 def databases(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DatabaseFactory]:
     factory = DatabaseFactory(tmp_path_factory.mktemp("db"))

@@ -23,7 +23,7 @@ from engine import audit
 from engine.definitions.inspect import ProcessInfo, inspect_document
 from engine.definitions.models import ProcessDefinition
 from engine.definitions.spiff import JuntosParser
-from engine.definitions.validate import DefinitionRefused, Problem, check_process
+from engine.definitions.validate import DefinitionRefused, FormSource, Problem, check_process
 from engine.definitions.xml import XmlRefused, parse_untrusted
 
 
@@ -60,7 +60,7 @@ def bpmn_files(path: Path) -> list[Path]:
 
 
 def check_file(
-    session: Session, path: Path, forms_dir: Path, data: bytes | None = None
+    session: Session, path: Path, forms_dir: Path | FormSource, data: bytes | None = None
 ) -> tuple[list[Candidate], list[Problem]]:
     """Everything that can be said about one file, without writing anything."""
     data = path.read_bytes() if data is None else data
@@ -144,7 +144,7 @@ def deploy(
         seen[c.info.key] = c.filename
     if problems:
         raise DefinitionRefused(problems)
-    return [_publish(session, c, actor_user_id) for c in candidates]
+    return [publish_candidate(session, c, actor_user_id) for c in candidates]
 
 
 def latest_definition(session: Session, key: str) -> ProcessDefinition | None:
@@ -175,7 +175,8 @@ def latest_definitions(session: Session) -> list[ProcessDefinition]:
     )
 
 
-def _publish(session: Session, c: Candidate, actor_user_id: int | None) -> DeployResult:
+def publish_candidate(session: Session, c: Candidate, actor_user_id: int | None) -> DeployResult:
+    """Publishes a checked candidate as the next version (none when it is unchanged)."""
     latest = latest_definition(session, c.info.key)
     if latest and latest.sha256 == c.sha256 and latest.forms_sha256 == c.forms_sha256:
         return DeployResult(c.info.key, latest.version, False, c.filename)

@@ -59,6 +59,28 @@ START_FORM_PROPERTY = "startForm"
 START_UI_FORM_PROPERTY = "startUiForm"
 
 
+@dataclass(frozen=True)
+class FormSource:
+    """Where a diagram's forms come from: ``forms/``, and the forms a published version
+    already carries (``stored``), used first when ``prefer_stored`` (a roll-back republishes
+    a version as it was) and otherwise only for files missing from ``forms/``."""
+
+    forms_dir: Path
+    stored: dict[str, dict] | None = None  # type: ignore[type-arg]
+    prefer_stored: bool = False
+
+    def load(self, name: str) -> dict:  # type: ignore[type-arg]
+        stored = self.stored or {}
+        if self.prefer_stored and name in stored:
+            return stored[name]
+        try:
+            return load_form(self.forms_dir, name)
+        except ValueError:
+            if name in stored:
+                return stored[name]
+            raise
+
+
 def starters_of(properties: dict[str, str]) -> list[str]:
     """The positions that may start the process (property ``starters``, ``;``-separated);
     empty means anyone with a position."""
@@ -66,7 +88,7 @@ def starters_of(properties: dict[str, str]) -> list[str]:
 
 
 def check_process(
-    session: Session, info: ProcessInfo, filename: str, forms_dir: Path
+    session: Session, info: ProcessInfo, filename: str, forms_dir: Path | FormSource
 ) -> tuple[list[Problem], dict[str, dict]]:  # type: ignore[type-arg]
     """Returns the problems found and the forms the process uses (filename → schema)."""
     problems: list[Problem] = []
@@ -87,15 +109,16 @@ def check_process(
     for lane, line in info.lanes:
         if not positions_named(session, lane):
             problem(line, f"carril '{lane}'", "no nombra un cargo del Cuadro de Personal")
-    _check_human_tasks(session, info, forms_dir, forms, problem)
+    source = forms_dir if isinstance(forms_dir, FormSource) else FormSource(forms_dir)
+    _check_human_tasks(session, info, source, forms, problem)
     _check_service_calls(info, problem)
     _check_code(info, problem)
     _check_properties(info, problem)
-    _check_start_form(info, forms_dir, forms, problem)
+    _check_start_form(info, source, forms, problem)
     return problems, forms
 
 
-def _check_human_tasks(session, info, forms_dir, forms, problem) -> None:  # type: ignore[no-untyped-def]
+def _check_human_tasks(session, info, source, forms, problem) -> None:  # type: ignore[no-untyped-def]
     for task in info.human_tasks:
         if not task.lane:
             problem(task.line, task.label, "no está en un carril (¿qué cargo la realiza?)")
@@ -103,7 +126,7 @@ def _check_human_tasks(session, info, forms_dir, forms, problem) -> None:  # typ
             name = task.properties.get(prop)
             if name:
                 try:
-                    forms[name] = load_form(forms_dir, name)
+                    forms[name] = source.load(name)
                 except ValueError as exc:
                     problem(task.line, task.label, str(exc))
         if task.tag == "userTask" and not task.properties.get(FORM_PROPERTY):
@@ -150,13 +173,13 @@ def _check_code(info, problem) -> None:  # type: ignore[no-untyped-def]
             problem(code.line, f"elemento {code.element_id}", str(exc))
 
 
-def _check_start_form(info, forms_dir, forms, problem) -> None:  # type: ignore[no-untyped-def]
+def _check_start_form(info, source, forms, problem) -> None:  # type: ignore[no-untyped-def]
     """``startForm`` (and ``startUiForm``): what the starter fills in — the process's entradas."""
     for prop in (START_FORM_PROPERTY, START_UI_FORM_PROPERTY):
         name = info.properties.get(prop)
         if name:
             try:
-                forms[name] = load_form(forms_dir, name)
+                forms[name] = source.load(name)
             except ValueError as exc:
                 problem(info.line, f"proceso '{info.key}'", f"{prop}: {exc}")
 

@@ -8,8 +8,8 @@ from datetime import date
 from sqlalchemy.orm import Session
 
 from engine.clock import today
-from engine.errors import NotFound
-from engine.org import Holding, holdings, user_by_login
+from engine.errors import NotFound, PermissionDenied
+from engine.org import Holding, holdings, roles, user_by_login
 from engine.org.models import Position, User
 
 
@@ -36,3 +36,20 @@ def actor_for_login(session: Session, login: str, on: date | None = None) -> Act
     if not user.is_active:
         raise NotFound(f"el usuario '{login}' está desactivado")
     return actor_for_user(session, user, on)
+
+
+class ReadOnlyAuditor(PermissionDenied):
+    """The auditors of the OCI read; they never change an instance, task or definition."""
+
+
+def is_auditor(actor: Actor) -> bool:
+    return roles.is_auditor(actor.positions)
+
+
+def require_writer(actor: Actor | None) -> None:
+    """Refuses any change by an auditor of the OCI (checked by every audited write)."""
+    if actor is not None and is_auditor(actor):
+        raise ReadOnlyAuditor(
+            "los auditores del Órgano de Control Institucional solo consultan; no pueden "
+            "modificar procesos, instancias ni tareas"
+        )

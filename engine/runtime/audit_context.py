@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from engine import audit
+from engine.runtime.actors import require_writer
 from engine.runtime.store import Run
 
 
@@ -16,6 +17,7 @@ def record(
     data: dict[str, Any] | None = None,
     position_id: int | None = None,
 ) -> None:
+    require_writer(run.actor)  # every change of a run is recorded here: auditors stop here
     audit.append(
         run.session,
         kind,

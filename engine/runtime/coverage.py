@@ -163,3 +163,44 @@ def _element_above(
             return parent["task_spec"]
         parent_id = parent.get("parent")
     return None
+
+
+@dataclass
+class Path:
+    """The path one instance took: how many times each element ran and each flow was
+    followed (loops count each pass; parallel branches each count), and where it waits."""
+
+    elements: dict[str, int] = field(default_factory=dict)
+    flows: dict[str, int] = field(default_factory=dict)
+    waiting: set[str] = field(default_factory=set)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "elements": self.elements,
+            "flows": self.flows,
+            "waiting": sorted(self.waiting),
+        }
+
+
+WAITING_STATES = {TaskState.WAITING, TaskState.READY, TaskState.STARTED}
+
+
+def instance_path(key: str, source: str, filename: str, state: dict[str, Any]) -> Path:
+    """Counts per element and flow of one instance, from its stored task tree."""
+    cov = _shape(key, 0, source, filename)
+    by_pair = {(s, t): flow_id for flow_id, (s, t, _) in cov.flows.items()}
+    path = Path()
+    trees = [state["tasks"]] + [sub["tasks"] for sub in state.get("subprocesses", {}).values()]
+    for tasks in trees:
+        for task in tasks.values():
+            name = task["task_spec"]
+            if name not in cov.elements or task["state"] not in REACHED:
+                continue
+            path.elements[name] = path.elements.get(name, 0) + 1
+            if task["state"] in WAITING_STATES:
+                path.waiting.add(name)
+            source_id = _element_above(tasks, task, cov.elements)
+            flow_id = by_pair.get((source_id, name)) if source_id else None
+            if flow_id:
+                path.flows[flow_id] = path.flows.get(flow_id, 0) + 1
+    return path

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from engine import audit
 from engine.errors import NotFound, PermissionDenied, ValidationError
-from engine.runtime.actors import Actor
+from engine.runtime.actors import Actor, require_writer
 from engine.runtime.models import HumanTask, ProcessInstance
 from engine.runtime.routing import acting_position
 from engine.runtime.task_page import require_view, task_row
@@ -73,6 +73,7 @@ def _audit(session: Session, row: HumanTask, actor: Actor, kind: str, data: dict
 
 
 def add_comment(session: Session, task_id: int, actor: Actor, body: str) -> TaskComment:
+    require_writer(actor)
     row = task_row(session, task_id)
     require_view(session, actor, row)
     body = (body or "").strip()
@@ -98,6 +99,7 @@ def comments_of(session: Session, actor: Actor, task_id: int) -> list[TaskCommen
 def add_attachment(
     session: Session, task_id: int, actor: Actor, filename: str, content: bytes
 ) -> Attachment:
+    require_writer(actor)
     row = task_row(session, task_id)
     require_view(session, actor, row)
     name = PurePath((filename or "").replace("\\", "/")).name.strip()
@@ -161,6 +163,7 @@ def attachment_for(session: Session, actor: Actor, attachment_id: int) -> Attach
 
 def save_draft(session: Session, task_id: int, actor: Actor, data: dict[str, Any]) -> TaskDraft:
     """Only whoever may complete the task now keeps a draft of it."""
+    require_writer(actor)
     row = task_row(session, task_id)
     require_view(session, actor, row)
     if row.state not in ("ready", "claimed"):

@@ -10,8 +10,17 @@ const copies = [
   ["node_modules/bpmn-js/dist/bpmn-modeler.production.min.js", `${out}/bpmn-js/bpmn-modeler.js`],
   ["node_modules/bpmn-js/dist/assets", `${out}/bpmn-js/assets`],
   ["node_modules/chart.js/dist/chart.umd.min.js", `${out}/chart.js/chart.umd.min.js`],
+  [
+    "node_modules/@bpmn-io/properties-panel/dist/assets/properties-panel.css",
+    `${out}/properties-panel/properties-panel.css`,
+  ],
 ];
-const bundles = ["web/assets/task-form.jsx"];
+// task-form: React + rjsf; modeler: bpmn-js Modeler + properties panel (plain JS, JSON import)
+const bundles = [
+  "web/assets/task-form.jsx",
+  "web/assets/form-preview.jsx",
+  "web/assets/modeler.js",
+];
 
 rmSync(out, { recursive: true, force: true });
 for (const [from, to] of copies) {

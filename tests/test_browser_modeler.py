@@ -1,0 +1,191 @@
+"""Real Chromium: a process owner edits, validates, fixes, compares and publishes a
+diagram while old instances finish on their version; a non-owner cannot publish; an
+auditor follows an instance's path and timeline and exports evidence that verifies."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from engine import runtime
+from tests.test_browser import CHROMIUM, CHROMIUM_ARGS, _login, expect
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="module")
+def chrome():  # type: ignore[no-untyped-def]
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture(scope="module")
+def deployed(live_server):  # type: ignore[no-untyped-def]
+    """The live server's database with the engine's test processes published."""
+    from engine import definitions
+    from engine.db import Database
+    from tests.runtime_support import BPMN, FORMS
+
+    db = Database(live_server.env["DATABASE_URL"])
+    with db.write_transaction() as session:
+        definitions.deploy(session, BPMN, FORMS)
+    yield db
+    db.dispose()
+
+
+def _instance(db, instance_id: int) -> tuple[int, str, dict[str, str]]:  # type: ignore[no-untyped-def]
+    """(version, state, element → task name) of an instance."""
+    with db.transaction() as s:
+        d = runtime.instance_detail(s, instance_id)
+        return d.instance.process_version, d.instance.state, {t.element_id: t.name for t in d.tasks}
+
+
+KEY = "ref_verificacion"
+VISITA = {"fecha_visita": "2026-11-20", "hogar_encontrado": True}
+DECISION = {"decision": "conforme"}
+
+
+def _page(chrome, live_server, login: str):  # type: ignore[no-untyped-def]
+    page = chrome.new_context(
+        base_url=live_server.url, locale="es-PE", accept_downloads=True
+    ).new_page()
+    _login(page, login)
+    return page
+
+
+def _finish(walk) -> None:  # type: ignore[no-untyped-def]
+    walk.do("registrar_visita", "gl.cajamarca", VISITA)
+    walk.do("registrar_resultado", "gl.cajamarca", {"cumple": True})
+    walk.do("revisar", "ctz.cajamarca", DECISION)
+    walk.do("validar", "esp.verificacion", DECISION)
+    walk.do("aprobar", "jefe.ut.cajamarca", DECISION)
+
+
+def _open_modeler(page) -> None:  # type: ignore[no-untyped-def]
+    page.goto(f"/modelador/{KEY}")
+    expect(page.locator("#modeler[data-loaded=true]")).to_have_count(1)
+
+
+def test_owner_edits_validates_fixes_compares_and_publishes(chrome, live_server, deployed) -> None:  # type: ignore[no-untyped-def]
+    from tests.processes.support import Walk
+
+    old = Walk(deployed, KEY, "gl.cajamarca", {"co_hogar": "MOD-OLD"})
+    owner = _page(chrome, live_server, "jefe.uvcc")
+    _open_modeler(owner)
+    owner.evaluate(
+        """() => {
+          const m = window.juntosModeler, reg = m.get('elementRegistry');
+          m.get('modeling').updateProperties(reg.get('Lane_gl'), { name: 'Cargo Inexistente' });
+          m.get('modeling').updateProperties(reg.get('validar'), { name: 'Validar el resultado' });
+        }"""
+    )
+    owner.locator("g.djs-element[data-element-id=registrar_visita] .djs-hit").first.click(
+        force=True
+    )
+    expect(owner.get_by_label("Formulario (forms/)")).to_have_value("ref_visita.schema.json")
+    preview = owner.locator("[data-form-preview]")
+    expect(preview).to_contain_text("Fecha de la visita")
+    schema = owner.get_by_label("Esquema JSON de ref_visita.schema.json")
+    schema.fill(schema.input_value().replace("Fecha de la visita", "Día de la visita"))
+    expect(preview).to_contain_text("Día de la visita")  # live preview
+
+    owner.get_by_role("button", name="Validar").click()
+    expect(owner.locator("#problems li[data-element=Lane_gl]")).to_contain_text(
+        "no nombra un cargo"
+    )
+    expect(owner.locator("g.djs-element.juntos-problem[data-element-id=Lane_gl]")).to_have_count(1)
+
+    owner.locator("g.djs-element[data-element-id=Lane_gl] .djs-hit").first.click(
+        position={"x": 10, "y": 10}, force=True
+    )
+    owner.get_by_label("Cargo del carril (denominación)").select_option("Gestor Local")
+    owner.get_by_role("button", name="Validar").click()
+    expect(owner.get_by_text("El diagrama es válido.")).to_be_visible()
+    expect(owner.locator("g.djs-element.juntos-problem")).to_have_count(0)
+
+    owner.get_by_role("button", name="Comparar con la versión publicada").click()
+    expect(owner.locator("#diff")).to_contain_text("Validar el resultado (validar)")
+    expect(owner.locator("#diff")).to_contain_text(
+        'nombre: "Validar resultado" → "Validar el resultado"'
+    )
+    owner.get_by_role("button", name="Publicar").click()
+    expect(owner.get_by_text("Publicada la versión 2.")).to_be_visible()
+
+    new = Walk(deployed, KEY, "gl.cajamarca", {"co_hogar": "MOD-NEW"})
+    assert _instance(deployed, new.id)[0] == 2
+    _finish(old)
+    _finish(new)
+    assert _instance(deployed, old.id)[:2] == (1, "completed")
+    assert _instance(deployed, old.id)[2]["validar"] == "Validar resultado"
+    assert _instance(deployed, new.id)[:2] == (2, "completed")
+    assert _instance(deployed, new.id)[2]["validar"] == "Validar el resultado"
+
+
+def test_a_non_owner_opens_the_process_read_only_and_cannot_publish(
+    chrome, live_server, deployed
+) -> None:  # type: ignore[no-untyped-def]
+    page = _page(chrome, live_server, "jefe.ut.cajamarca")
+    _open_modeler(page)
+    expect(page.locator("[data-readonly]")).to_contain_text("Solo lectura")
+    assert page.get_by_role("button", name="Publicar").count() == 0
+    status = page.evaluate(
+        """async () => {
+          const el = document.getElementById('modeler');
+          const r = await fetch(el.dataset.publishUrl, {
+            method: 'POST', credentials: 'same-origin', body: '{}',
+            headers: {'Content-Type': 'application/json', 'X-CSRFToken': el.dataset.csrf}});
+          return r.status;
+        }"""
+    )
+    assert status == 403
+
+
+def test_auditor_follows_the_path_and_timeline_and_exports_evidence(
+    chrome,
+    live_server,
+    deployed,
+    tmp_path: Path,  # type: ignore[no-untyped-def]
+) -> None:
+    from tests.processes.support import Walk
+
+    walk = Walk(deployed, KEY, "gl.cajamarca", {"co_hogar": "AUDIT-1"})
+    walk.do("registrar_visita", "gl.cajamarca", VISITA)
+    walk.do("registrar_resultado", "gl.cajamarca", {"cumple": False})
+    walk.do("revisar", "ctz.cajamarca", {"decision": "observado"})  # back: a loop
+    auditor = _page(chrome, live_server, "auditor.oci")
+    auditor.get_by_role("link", name="Historial").click()
+    expect(auditor.locator("[data-chain=ok]")).to_be_visible()
+    auditor.get_by_label("Hogar").fill("AUDIT-1")
+    auditor.get_by_role("button", name="Filtrar").click()
+    auditor.get_by_role("link", name=f"Solicitud N° {walk.id}").click()
+    expect(auditor.locator("#history-diagram[data-loaded=true]")).to_have_count(1)
+    expect(auditor.locator(".path-count[data-element=registrar_resultado]")).to_have_text("2")
+    expect(auditor.locator(".path-count[data-element=f_observado]")).to_have_text("1")
+    expect(
+        auditor.locator("g.djs-element.juntos-waiting[data-element-id=registrar_resultado]")
+    ).to_have_count(1)
+    timeline = auditor.locator("table.timeline")
+    expect(timeline).to_contain_text("task.completed")
+    expect(timeline).to_contain_text("Coordinador Técnico Zonal")
+    expect(timeline).to_contain_text("cumple: null → false")
+
+    with auditor.expect_download() as info:
+        auditor.get_by_role("button", name="Exportar evidencia (PDF)").click()
+    pdf = tmp_path / "evidencia.pdf"
+    info.value.save_as(pdf)
+    done = subprocess.run(
+        [sys.executable, "-m", "engine.cli", "audit", "verify", "--export", str(pdf)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "cadena íntegra" in done.stdout
+    assert auditor.get_by_role("button", name="Tomar tarea").count() == 0
