@@ -33,6 +33,7 @@ from sqlalchemy import func, select
 from werkzeug.test import TestResponse
 
 from engine import runtime
+from engine.audit import AuditEvent
 from engine.db import Database
 from engine.org import add_user, create_token
 from engine.org.demo import DEMO_PASSWORD
@@ -243,8 +244,9 @@ def holds_a_position(p: str, _t: str) -> bool:
 
 
 def may_start_in(p: str, t: str) -> bool:
-    """UT staff start only in their own UT; central staff and the Director in any unit."""
-    if not holds_a_position(p, t):
+    """UT staff start only in their own UT; central staff and the Director in any unit; the
+    OCI's auditors change nothing."""
+    if not holds_a_position(p, t) or p == "auditor_oci":
         return False
     return t != "puno" or p not in ("gestor_local", "ctz", "jefe_ut")
 
@@ -492,6 +494,104 @@ ROUTES: dict[str, Route] = {
     "api.bulk_claim": Route(api_bulk("claim"), api_rule(does_task, ok=DONE, denied=REFUSED)),
     "api.bulk_complete": Route(api_bulk("complete"), api_rule(does_task, ok=DONE, denied=REFUSED)),
 }
+
+
+# -- the modeler and the history (issue 7) ----------------------------------------------------
+ALLOWED = "allowed"  # the request got past authorization (the outcome itself is tested elsewhere)
+AUDITORS = ("auditor_oci", "admin")
+OWNERS = ("jefe_central", "admin")  # ref_verificacion's owner: Jefe de la UVCC
+
+
+def session_json(path: Callable[[World, str], str], body: dict[str, object]):  # type: ignore[no-untyped-def]
+    """A JSON POST from the browser: session cookie plus X-CSRFToken."""
+
+    def call(w: World, persona: str, target: str) -> str:
+        response = w.client(persona).post(
+            path(w, target), json=body, headers={"X-CSRFToken": w.csrf.get(persona, "")}
+        )
+        code = status(response)
+        return code if code in (LOGIN, FORBIDDEN, "400") else ALLOWED
+
+    return call
+
+
+def gate(allowed: tuple[str, ...]):  # type: ignore[no-untyped-def]
+    def expect(persona: str, _target: str) -> str:
+        if persona == ANON:
+            return LOGIN
+        return ALLOWED if persona in allowed else FORBIDDEN
+
+    return expect
+
+
+def page_gate(allowed: tuple[str, ...]):  # type: ignore[no-untyped-def]
+    def expect(persona: str, _target: str) -> str:
+        if persona == ANON:
+            return LOGIN
+        return OK if persona in allowed else FORBIDDEN
+
+    return expect
+
+
+def _history_instance(w: World, target: str) -> str:
+    return f"/historial/instancias/{w.instance[target]}"
+
+
+def _history_step(w: World, target: str) -> str:
+    with w.db.transaction() as s:
+        seq = s.scalar(
+            select(func.min(AuditEvent.seq)).where(AuditEvent.instance_id == w.instance[target])
+        )
+    return f"{_history_instance(w, target)}/eventos/{seq}"
+
+
+def history_export(w: World, persona: str, target: str) -> str:
+    response = w.client(persona).post(
+        "/historial/exportar",
+        data={
+            "csrf_token": w.csrf.get(persona, ""),
+            "formato": "csv",
+            "instancia": w.instance[target],
+        },
+    )
+    return status(response)
+
+
+DIAGRAM = "/modelador/ref_verificacion"
+MODELER_AND_HISTORY: dict[str, Route] = {
+    "modeler.index": Route(get(lambda w, t: "/modelador/"), page_rule(anyone), False),
+    "modeler.page": Route(get(lambda w, t: DIAGRAM), page_rule(anyone), False),
+    "modeler.xml": Route(get(lambda w, t: f"{DIAGRAM}/diagrama.bpmn"), page_rule(anyone), False),
+    "modeler.validate": Route(
+        session_json(lambda w, t: f"{DIAGRAM}/validar", {"xml": None}), gate(tuple(PERSONAS)), False
+    ),
+    "modeler.compare": Route(
+        session_json(lambda w, t: f"{DIAGRAM}/comparar", {"xml": None}),
+        gate(tuple(PERSONAS)),
+        False,
+    ),
+    "modeler.save": Route(
+        session_json(lambda w, t: f"{DIAGRAM}/borrador", {"xml": "<no-xml"}), gate(OWNERS), False
+    ),
+    "modeler.publish": Route(
+        session_json(lambda w, t: f"{DIAGRAM}/publicar", {}), gate(OWNERS), False
+    ),
+    "modeler.rollback": Route(
+        session_json(lambda w, t: f"{DIAGRAM}/revertir", {"version": 99}), gate(OWNERS), False
+    ),
+    "modeler.migrate": Route(
+        session_json(lambda w, t: f"/instancias/{w.instance[t]}/migrar", {"version": 99}),
+        gate(OWNERS),
+    ),
+    "history.index": Route(get(lambda w, t: "/historial/"), page_gate(AUDITORS), False),
+    "history.instance": Route(get(_history_instance), page_gate(AUDITORS)),
+    "history.step": Route(get(_history_step), page_gate(AUDITORS)),
+    "history.household": Route(
+        get(lambda w, t: f"/historial/hogares/{w.household[w.ready[t]]}"), page_gate(AUDITORS)
+    ),
+    "history.export": Route(history_export, page_gate(AUDITORS)),
+}
+ROUTES.update(MODELER_AND_HISTORY)
 
 CASES = [
     pytest.param(endpoint, persona, target, id=f"{endpoint}-{persona}-{target}")

@@ -106,12 +106,13 @@ def migrate_instance(
     """Moves the instance to ``to_version`` (the latest by default). Owner or admin only."""
     require_writer(actor)
     instance = lock_instance(session, instance_id)
-    target = published(session, instance.process_key, to_version)
-    position = acting_position(actor, target.owner, None)
+    owner = published(session, instance.process_key, None).owner  # asked before anything else
+    position = acting_position(actor, owner, None)
     if position is None and not actor.is_admin:
         raise PermissionDenied(
-            f"solo el propietario del proceso ({target.owner}) puede migrar sus instancias"
+            f"solo el propietario del proceso ({owner}) puede migrar sus instancias"
         )
+    target = published(session, instance.process_key, to_version)
     new = _target_checked(session, instance, target)
     old_version = instance.process_version
     workflow = serialization.load(instance.workflow, load_by_id(session, instance.definition_id))
