@@ -135,7 +135,7 @@ def test_gestor_local_fixes_a_form_error_completes_and_the_next_position_sees_th
 
     gl.get_by_role("link", name="Bandeja").click()
     gl.get_by_role("link", name="Disponibles").click()
-    gl.get_by_label("Hogar (código)").fill("BR-0001")
+    gl.get_by_label("Hogar (código o DNI)").fill("BR-0001")
     gl.get_by_role("button", name="Filtrar").click()
     assert gl.locator("[data-tab-count=available]").inner_text() == "1"
     gl.get_by_role("link", name="Registrar visita al hogar").click()

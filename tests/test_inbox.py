@@ -142,3 +142,37 @@ def test_dashboard_matches_the_inbox(db: Database, walks: dict[str, Walk]) -> No
     assert [(d.task_name, d.completed) for d in board.durations] == [
         ("Registrar visita al hogar", 1)
     ]
+
+
+def test_a_household_is_found_by_its_titular_or_member_dni_and_shown_on_the_task(
+    db: Database, tmp_path
+) -> None:  # type: ignore[no-untyped-def]
+    import csv
+
+    from engine.padron import import_sisfoh
+    from engine.padron.generate import generate
+    from web import create_app
+
+    generate(30, seed=7, out_dir=tmp_path)
+    with db.write_transaction() as s:
+        import_sisfoh(s, tmp_path / "hogares.csv", tmp_path / "miembros.csv")
+    rows = list(csv.DictReader((tmp_path / "hogares.csv").open(encoding="utf-8")))
+    hogar = next(r for r in rows if r["ubigeo"].startswith("06"))  # Cajamarca
+    member = next(
+        m
+        for m in csv.DictReader((tmp_path / "miembros.csv").open(encoding="utf-8"))
+        if m["co_hogar"] == hogar["co_hogar"]
+    )
+    walk = Walk(db, "ref_verificacion", "gl.cajamarca", {"co_hogar": hogar["co_hogar"]})
+    for dni in (hogar["dni_titular"], member["dni"]):
+        found = _page(db, "gl.cajamarca", tab="available", household=dni)
+        assert [r.task.household for r in found.rows] == [hogar["co_hogar"]], dni
+    assert _page(db, "gl.cajamarca", tab="available", household="00000000").total == 0
+
+    url = db.engine.url.render_as_string(hide_password=False)
+    app = create_app({"DATABASE_URL": url, "WTF_CSRF_ENABLED": False})
+    client = app.test_client()
+    client.post("/ingresar", data={"login": "gl.cajamarca", "password": "Demo-Juntos-2026"})
+    page = client.get(f"/tareas/{walk.task('registrar_visita').id}").text
+    assert f"DNI {hogar['dni_titular']}" in page and hogar["nombres"] in page
+    assert "Miembros objetivo" in page and member["dni"] in page

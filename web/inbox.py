@@ -27,6 +27,7 @@ from engine import jobs, runtime
 from engine.definitions import latest_definitions
 from engine.errors import DomainError, NotFound, PermissionDenied
 from engine.org import get_user, list_units
+from engine.padron import household_card
 from engine.runtime.bulk import MAX_BULK, same_kind
 from engine.runtime.inbox import InboxQuery, inbox
 from engine.runtime.task_page import task_page
@@ -126,12 +127,23 @@ def task(task_id: int) -> str:
     return render_template(
         "inbox/task.html",
         page=page,
+        card=_card(session, page.task.household),
         comments=comments_of(session, actor, task_id),
         attachments=attachments_of(session, actor, task_id),
         draft=draft_of(session, actor, task_id),
         allowed_types=", ".join(sorted(ALLOWED_TYPES)),
         json=json,
     )
+
+
+def _card(session, co_hogar: str | None):  # type: ignore[no-untyped-def]
+    """The household card of the task's hogar, when the padrón has it."""
+    if not co_hogar:
+        return None
+    try:
+        return household_card(session, co_hogar).as_dict()
+    except NotFound:
+        return None
 
 
 @bp.post("/tareas/<int:task_id>/tomar")

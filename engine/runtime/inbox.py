@@ -23,6 +23,7 @@ from engine.db import utcnow
 from engine.definitions.models import ProcessDefinition
 from engine.errors import ValidationError
 from engine.org.models import Position, Unit
+from engine.padron.models import Hogar, Miembro
 from engine.runtime.actors import Actor
 from engine.runtime.models import HumanTask, ProcessInstance
 
@@ -31,6 +32,7 @@ DUE_FILTERS = ("overdue", "today", "week", "none")
 SORTS = ("due", "priority")
 MAX_PER_PAGE = 100
 OPEN_STATES = ("ready", "claimed")
+DNI_LENGTH = 8
 
 
 @dataclass(frozen=True)
@@ -40,7 +42,7 @@ class InboxQuery:
     element_id: str | None = None
     unit_code: str | None = None  # the Unidad Territorial (or unit) of the instance
     due: str | None = None
-    household: str | None = None  # co_hogar (or the titular's DNI, resolved by the caller)
+    household: str | None = None  # co_hogar, or the DNI of its titular or of a member
     text: str | None = None
     sort: str = "due"
     page: int = 1
@@ -264,7 +266,7 @@ def _filters(session: Session, q: InboxQuery, now: datetime) -> tuple[list[Any],
         unit_id = session.scalar(select(Unit.id).where(Unit.code == q.unit_code))
         out.append(HumanTask.scope_unit_id == unit_id if unit_id is not None else false())
     if q.household:
-        out.append(HumanTask.household == q.household.strip())
+        out.append(HumanTask.household.in_(_households(session, q.household.strip())))
     if q.due:
         out.append(_due_clause(q.due, now))
     if q.text and q.text.strip():
@@ -287,6 +289,16 @@ def _text_clause(session: Session, text: str, joins: set[str]) -> Any:
         matches.append(ProcessInstance.definition_id.in_(definitions))
         joins.add("instance")
     return or_(*matches)
+
+
+def _households(session: Session, value: str) -> list[str]:
+    """A household code, or a DNI (8 digits) of its titular or of one of its members."""
+    if not (len(value) == DNI_LENGTH and value.isdigit()):
+        return [value]
+    titular = select(Hogar.co_hogar).where(Hogar.dni_titular == value)
+    member = select(Hogar.co_hogar).join(Miembro, Miembro.hogar_id == Hogar.id)
+    found = session.scalars(titular.union(member.where(Miembro.dni == value))).all()
+    return list(found) or [value]
 
 
 def _due_clause(due: str, now: datetime) -> Any:
