@@ -165,8 +165,9 @@ def cotejar(
     stg = _staging(entidad)
     stg.create(session.connection())
     try:
-        if rows and not errors.total:
-            session.execute(insert(stg), [r for r in rows if len(r) == len(stg.columns)])
+        staged = [r for r in rows if len(r) == len(stg.columns)]
+        if staged:
+            session.execute(insert(stg), staged)
         _check_references(session, entidad, stg, name, errors)
         if errors.total:
             raise ImportRejected(
