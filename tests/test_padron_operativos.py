@@ -213,7 +213,7 @@ def test_cotejos_apply_all_or_nothing_and_once(db: Database, tmp_path: Path) -> 
     snapshot = counts(db, Actualizacion, Miembro)
     with pytest.raises(ImportRejected) as refused, db.write_transaction() as s:
         cotejos.cotejar(s, "reniec", bad)
-    assert [(e.line, e.column) for e in refused.value.errors] == [(3, "dni")]
+    assert [(e.line, e.column) for e in refused.value.errors] == [(3, "dni"), (4, "dni")]
     refused_refs = _file(
         tmp_path,
         "reniec-ref.csv",
