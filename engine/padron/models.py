@@ -119,6 +119,8 @@ class Miembro(Base):
     gestante: Mapped[bool] = mapped_column(Boolean, default=False)
     codigo_modular_ie: Mapped[str | None] = mapped_column(String(7))
     codigo_renipress: Mapped[str | None] = mapped_column(String(8))
+    # RENIEC's cross-check (process 8): a deceased member stays on record, no longer objetivo
+    fecha_fallecimiento: Mapped[date | None] = mapped_column(Date)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
