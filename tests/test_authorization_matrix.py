@@ -592,6 +592,11 @@ MODELER_AND_HISTORY: dict[str, Route] = {
     "history.export": Route(history_export, page_gate(AUDITORS)),
 }
 ROUTES.update(MODELER_AND_HISTORY)
+# This world has no verification formats: who may download one is tested with real formats
+# in tests/test_padron_operativos.py; here, only that nobody gets past login without one.
+ROUTES["padron.formato"] = Route(
+    get(lambda w, t: "/padron/formatos/1.csv"), page_rule(lambda p, t: False, denied="404"), False
+)
 
 CASES = [
     pytest.param(endpoint, persona, target, id=f"{endpoint}-{persona}-{target}")

@@ -442,6 +442,39 @@ def test_verification_formats_results_outcomes_and_review(db: Database, tmp_path
     assert nxt["hogares_arrastrados"] == hogares["no_verificado"] - 1
 
 
+def test_formats_download_in_three_formats_only_for_their_ut_and_central_staff(
+    db: Database,
+) -> None:
+    """Runs after the verification test above, which generated the formats."""
+    from engine.org.demo import DEMO_PASSWORD
+    from engine.org.models import Unit
+    from tests.processes.support import PASSWORD, staff
+    from tests.test_web import login
+    from web import create_app
+
+    with db.transaction() as s:
+        formato = s.scalar(select(VerificacionFormato).order_by(VerificacionFormato.id))
+        ut = s.get(Unit, formato.ut_unit_id).code
+    other = "UT-PUN" if ut != "UT-PUN" else "UT-CUS"
+    people = {
+        staff(db, "Coordinador Técnico Territorial", ut): "200",
+        staff(db, "Coordinador Técnico Territorial", other): "403",
+        staff(db, "Especialista en Verificación de Cumplimiento de Corresponsabilidades"): "200",
+    }
+    url = db.engine.url.render_as_string(hide_password=False)
+    app = create_app({"DATABASE_URL": url})
+    for login_name, expected in people.items():
+        client = app.test_client()
+        password = PASSWORD if login_name.startswith("c") else DEMO_PASSWORD
+        login(client, login_name, password)
+        for fmt, magic in (("csv", b"\xef\xbb\xbf"), ("xlsx", b"PK"), ("pdf", b"%PDF")):
+            response = client.get(f"/padron/formatos/{formato.id}.{fmt}")
+            assert str(response.status_code) == expected, (login_name, fmt)
+            if expected == "200":
+                assert response.data.startswith(magic)
+    assert app.test_client().get(f"/padron/formatos/{formato.id}.csv").status_code == 302
+
+
 def test_apoyo_familiar_selects_and_records_without_changing_states(db: Database) -> None:
     """Runs after the verification test: 2026-B1 is closed."""
     with db.transaction() as s:

@@ -8,7 +8,7 @@ from flask import Flask
 
 from engine.config import load_settings
 from engine.db import Database
-from web import api, auth, health, history, inbox, modeler, org, processes
+from web import api, auth, health, history, inbox, modeler, org, padron, processes
 from web.csrf import csrf
 from web.db import close_session
 from web.errors import register_error_handlers
@@ -45,6 +45,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(health.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(inbox.bp)
+    app.register_blueprint(padron.bp)
     app.register_blueprint(processes.bp)
     app.register_blueprint(modeler.bp)
     app.register_blueprint(history.bp)

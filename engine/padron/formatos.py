@@ -13,7 +13,7 @@ from openpyxl import Workbook
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from engine.errors import NotFound
+from engine.errors import NotFound, PermissionDenied
 from engine.org.models import Unit
 from engine.padron.csvfiles import inspect_file, read_rows
 from engine.padron.models import Hogar, Miembro
@@ -149,3 +149,22 @@ def read_results_csv(path: Path, name: str) -> list[dict[str, Any]]:
             {"line": line, **{k: entry.get(k, "") for k in (*RESULT_COLUMNS, "observacion")}}
         )
     return out
+
+
+# Who may download a format besides the staff of its UT: the verification unit and the
+# Dirección Ejecutiva (they distribute and supervise the formats), and administrators.
+CENTRAL_READERS = ("UVCC", "DE", "CT")
+
+
+def download_formato(
+    session: Session, formato_id: int, fmt: str, unit_ids: set[int], is_admin: bool = False
+) -> tuple[str, bytes]:
+    """(file name, content) of a format for a person holding positions in ``unit_ids``."""
+    formato = session.get(VerificacionFormato, formato_id)
+    if formato is None:
+        raise NotFound(f"no existe el formato de verificación {formato_id}")
+    central = set(session.scalars(select(Unit.id).where(Unit.code.in_(CENTRAL_READERS))))
+    if not is_admin and formato.ut_unit_id not in unit_ids and not unit_ids & central:
+        raise PermissionDenied("el formato es de otra Unidad Territorial")
+    name = f"formato-verificacion-{formato_id}-{formato.tipo}-{formato.codigo}.{fmt}"
+    return name, export_formato(session, formato_id, fmt)
