@@ -288,7 +288,7 @@ def test_the_entidad_pagadora_refuses_a_bad_order(db: Database, tmp_path: Path) 
         SimuladorEntidadPagadora().procesar(tampered, tmp_path / "r.csv")
     assert not (tmp_path / "r.csv").exists()
     done = SimuladorEntidadPagadora(seed=1, rechazo=0.0).procesar(order, tmp_path / "r.csv")
-    again = SimuladorEntidadPagadora(seed=1, rechazo=0.0).procesar(order, tmp_path / "r2.csv")
+    SimuladorEntidadPagadora(seed=1, rechazo=0.0).procesar(order, tmp_path / "r2.csv")
     assert done.rechazados == 0 and done.abonado_centimos == liquidacion_total(db, B6)
     assert (tmp_path / "r.csv").read_bytes() == (tmp_path / "r2.csv").read_bytes()
 
