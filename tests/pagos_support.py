@@ -66,3 +66,19 @@ def expected(db: Database, periodo: str) -> dict[str, int]:
         ).all()
     paid = sum(n for nuevo, res, n in rows if nuevo or res == "cumplio")
     return {"hogares": paid, "total_centimos": paid * 20000}
+
+
+def ensure_afiliados(db: Database, households: int, seed: int, folder: Path) -> None:
+    """Gives an existing database (the process walks') a padrón of afiliados, once."""
+    with db.transaction() as s:
+        if s.scalar(select(func.count()).where(Hogar.estado == "afiliado")):
+            return
+    generate(households, seed, folder)
+    with db.write_transaction() as s:
+        import_sisfoh(s, folder / "hogares.csv", folder / "miembros.csv", on=ON)
+        change_state(s, select(Hogar.id).where(Hogar.estado == "validado"), "afiliado", "prueba")
+        s.execute(
+            update(Hogar)
+            .where(Hogar.estado == "afiliado", Hogar.id % 5 != 0)
+            .values(cuenta_ep=literal("04-") + Hogar.co_hogar)
+        )
