@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import Integer, String, and_, exists, func, insert, literal, select
+from sqlalchemy import Integer, String, and_, func, insert, literal, select
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.orm import Session
 
@@ -124,8 +124,11 @@ def _lock_key(periodo: str) -> int:
     return 0x7A6A0000 + int(year) * 10 + int(bim)
 
 
-def _not_paid(hogar_id: Any, periodo: Any) -> Any:
-    return ~exists().where(Linea.hogar_id == hogar_id, Linea.periodo == periodo)
+def _not_paid(periodo: str) -> Any:
+    """Hogares without a line for ``periodo``. An uncorrelated NOT IN, which the databases
+    evaluate once (hashed) before inserting: a correlated NOT EXISTS on the table being
+    filled would be planned as a scan per row over the rows the statement adds."""
+    return Cierre.hogar_id.not_in(select(Linea.hogar_id).where(Linea.periodo == periodo))
 
 
 def liquidar(session: Session, periodo: str, *, progress: Progress = _quiet) -> dict[str, Any]:
@@ -144,7 +147,7 @@ def liquidar(session: Session, periodo: str, *, progress: Progress = _quiet) -> 
         literal(liq.id, Integer),
         literal("incentivo", String),
         monto,
-    ).where(Cierre.liquidacion_id == liq.id, monto > 0, _not_paid(Cierre.hogar_id, periodo))
+    ).where(Cierre.liquidacion_id == liq.id, monto > 0, _not_paid(periodo))
     line_columns = ["hogar_id", "periodo", "liquidacion_id", "concepto", "monto_centimos"]
     session.execute(insert(Linea).from_select(line_columns, current))
     progress(1, 4)
@@ -162,30 +165,32 @@ def liquidar(session: Session, periodo: str, *, progress: Progress = _quiet) -> 
 
 
 def _arrears(session: Session, liq: Liquidacion, rules: dict[str, Any]) -> None:
+    """Earlier periods not yet paid, one statement per period (at most six)."""
     atrasos = rules["atrasos"]
-    earlier = anteriores(liq.periodo, atrasos["periodos_atras"])
-    if not earlier or not atrasos["si_resultado_actual"] or not atrasos["resultados_pendientes"]:
+    if not atrasos["si_resultado_actual"] or not atrasos["resultados_pendientes"]:
         return
-    previo = Cumplimiento.__table__.alias("previo")
-    owed = (
-        select(
-            Cierre.hogar_id,
-            previo.c.periodo,
-            literal(liq.id, Integer),
-            literal("atraso", String),
-            literal(arrears_amount(rules), Integer),
-        )
-        .join(previo, previo.c.hogar_id == Cierre.hogar_id)
-        .where(
-            Cierre.liquidacion_id == liq.id,
-            Cierre.resultado.in_(atrasos["si_resultado_actual"]),
-            previo.c.periodo.in_(earlier),
-            previo.c.resultado.in_(atrasos["resultados_pendientes"]),
-            _not_paid(Cierre.hogar_id, previo.c.periodo),
-        )
-    )
     columns = ["hogar_id", "periodo", "liquidacion_id", "concepto", "monto_centimos"]
-    session.execute(insert(Linea).from_select(columns, owed))
+    for earlier in anteriores(liq.periodo, atrasos["periodos_atras"]):
+        owed = (
+            select(
+                Cierre.hogar_id,
+                literal(earlier, String),
+                literal(liq.id, Integer),
+                literal("atraso", String),
+                literal(arrears_amount(rules), Integer),
+            )
+            .join(
+                Cumplimiento,
+                and_(Cumplimiento.hogar_id == Cierre.hogar_id, Cumplimiento.periodo == earlier),
+            )
+            .where(
+                Cierre.liquidacion_id == liq.id,
+                Cierre.resultado.in_(atrasos["si_resultado_actual"]),
+                Cumplimiento.resultado.in_(atrasos["resultados_pendientes"]),
+                _not_paid(earlier),
+            )
+        )
+        session.execute(insert(Linea).from_select(columns, owed))
 
 
 def _periodos_agg(session: Session, periodo: Any) -> Any:
@@ -226,7 +231,7 @@ def _account_requests(session: Session, liq: Liquidacion) -> None:
     ).where(
         Cierre.liquidacion_id == liq.id,
         Cierre.nuevo_afiliado,
-        ~exists().where(SolicitudCuenta.hogar_id == Cierre.hogar_id),
+        Cierre.hogar_id.not_in(select(SolicitudCuenta.hogar_id)),
     )
     columns = ["hogar_id", "liquidacion_id", "dni_titular", "estado"]
     session.execute(insert(SolicitudCuenta).from_select(columns, nuevos))
