@@ -62,10 +62,12 @@ def liquidar(ctx: CliContext, periodo: str, fmt: str) -> None:
 def orden(ctx: CliContext, periodo: str, directory: Path | None, fmt: str) -> None:
     """Escribe el archivo de orden de pago a la Entidad Pagadora del PERIODO."""
     try:
-        with ctx.transaction(write=True) as session:
+        with ctx.db.write_transaction() as session:
             result = pagos.generar_orden(session, periodo, directorio=directory)
     except ArchivoRechazado as exc:
         _refused(exc)
+    except DomainError as exc:
+        raise click.ClickException(str(exc)) from None
     _show(result, fmt)
 
 
@@ -78,10 +80,12 @@ def respuesta(ctx: CliContext, periodo: str, archivo: Path, fmt: str) -> None:
     """Registra el archivo de respuesta de la Entidad Pagadora: abonado / no abonado por
     hogar. Todo o nada: un archivo con errores se rechaza entero, con la lista de líneas."""
     try:
-        with ctx.transaction(write=True) as session:
+        with ctx.db.write_transaction() as session:
             result = pagos.registrar_respuesta(session, periodo, archivo)
     except ArchivoRechazado as exc:
         _refused(exc)
+    except DomainError as exc:
+        raise click.ClickException(str(exc)) from None
     _show(result, fmt)
 
 
