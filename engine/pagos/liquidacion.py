@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import Integer, String, and_, func, insert, literal, select
+from sqlalchemy import Integer, String, and_, func, insert, literal, select, text
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.orm import Session
 
@@ -35,6 +35,12 @@ Progress = Callable[[int, int], None]
 
 def _quiet(done: int, total: int) -> None:
     pass
+
+
+def _memory_for_joins(session: Session) -> None:
+    """Joins over the whole padrón hash in memory, for this transaction only (PostgreSQL)."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SET LOCAL work_mem = '256MB'"))
 
 
 def liquidacion_of(session: Session, periodo: str, *, lock: bool = False) -> Liquidacion:
@@ -75,6 +81,7 @@ def cerrar_padron(
     if existing is not None:
         return existing.cierre | {"ya_cerrado": True}
     rules = load_rules()
+    _memory_for_joins(session)
     liq = Liquidacion(periodo=periodo, estado="cerrado", reglas=rules, instance_id=instance_id)
     session.add(liq)
     session.flush()
@@ -139,6 +146,7 @@ def liquidar(session: Session, periodo: str, *, progress: Progress = _quiet) -> 
     if reached(liq, "liquidado"):
         return liq.liquidacion | {"ya_liquidado": True}
     rules = liq.reglas
+    _memory_for_joins(session)
     progress(0, 4)
     monto = amount_case(rules, Cierre.nuevo_afiliado, Cierre.resultado)
     current = select(

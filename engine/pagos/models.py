@@ -13,8 +13,9 @@
 - ``pagos_solicitud_cuenta``: the opening of accounts for new afiliados.
 - ``pagos_punto_pago`` / ``pagos_incidencia``: process 12.
 
-No foreign keys from the million-row tables to ``padron_hogar`` (each would cost a trigger
-per row); the rows are always made from joins on the padrón.
+No foreign keys on the million-row tables (cierre, linea, abono) — each would fire a trigger
+per inserted row; their rows are only ever made by INSERT … SELECT from the padrón and the
+liquidation they name.
 """
 
 from __future__ import annotations
@@ -109,7 +110,7 @@ class Cierre(Base):
     __tablename__ = "pagos_cierre"
     __table_args__ = (PrimaryKeyConstraint("liquidacion_id", "hogar_id"),)
 
-    liquidacion_id: Mapped[int] = mapped_column(ForeignKey("pagos_liquidacion.id"))
+    liquidacion_id: Mapped[int] = mapped_column(Integer)  # no FK: see the module doc
     hogar_id: Mapped[int] = mapped_column(Integer)
     resultado: Mapped[str] = mapped_column(String(16))
     nuevo_afiliado: Mapped[bool] = mapped_column(Boolean)
@@ -130,7 +131,7 @@ class Linea(Base):
 
     hogar_id: Mapped[int] = mapped_column(Integer)
     periodo: Mapped[str] = mapped_column(String(7))
-    liquidacion_id: Mapped[int] = mapped_column(ForeignKey("pagos_liquidacion.id"))
+    liquidacion_id: Mapped[int] = mapped_column(Integer)  # no FK: see the module doc
     concepto: Mapped[str] = mapped_column(String(12))
     monto_centimos: Mapped[int] = mapped_column(BigInteger)
 
@@ -145,7 +146,7 @@ class Abono(Base):
         CheckConstraint("monto_centimos > 0", name="monto"),
     )
 
-    liquidacion_id: Mapped[int] = mapped_column(ForeignKey("pagos_liquidacion.id"))
+    liquidacion_id: Mapped[int] = mapped_column(Integer)  # no FK: see the module doc
     hogar_id: Mapped[int] = mapped_column(Integer)
     monto_centimos: Mapped[int] = mapped_column(BigInteger)
     periodos: Mapped[str] = mapped_column(String(120))  # "2026-B5;2026-B6"

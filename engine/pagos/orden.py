@@ -1,6 +1,6 @@
 """The payment-order file to the Entidad Pagadora (V.2 11: "el Programa instruye a la
 Entidad Pagadora realizar el abono … en las cuentas individuales de los titulares"): one
-line per hogar of the liquidation, streamed from the database in hogar order (bounded
+line per hogar of the liquidation, streamed from the database in hogar order (by id) (bounded
 memory; the same liquidation always gives the same bytes, so a redelivered call that
 writes it again writes the same file)."""
 
@@ -42,7 +42,7 @@ def _rows(session: Session, liq: Liquidacion, progress: Progress) -> Iterator[Se
         .join(Hogar, Hogar.id == Abono.hogar_id)
         .join(Cierre, and_(Cierre.liquidacion_id == liq.id, Cierre.hogar_id == Abono.hogar_id))
         .where(Abono.liquidacion_id == liq.id)
-        .order_by(Hogar.co_hogar)
+        .order_by(Abono.hogar_id)  # the primary key's order: no sort
     )
     result = session.execute(query, execution_options={"yield_per": archivos.CHUNK})
     for done, row in enumerate(result, start=1):

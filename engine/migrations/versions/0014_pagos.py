@@ -79,11 +79,6 @@ def upgrade() -> None:
             "estado IN ('ordenado', 'abonado', 'rechazado')", name=op.f("ck_pagos_abono_estado")
         ),
         sa.CheckConstraint("monto_centimos > 0", name=op.f("ck_pagos_abono_monto")),
-        sa.ForeignKeyConstraint(
-            ["liquidacion_id"],
-            ["pagos_liquidacion.id"],
-            name=op.f("fk_pagos_abono_liquidacion_id_pagos_liquidacion"),
-        ),
         sa.PrimaryKeyConstraint("liquidacion_id", "hogar_id", name=op.f("pk_pagos_abono")),
     )
     op.create_table(
@@ -94,11 +89,6 @@ def upgrade() -> None:
         sa.Column("nuevo_afiliado", sa.Boolean(), nullable=False),
         sa.Column("cuenta", sa.String(length=30), nullable=True),
         sa.Column("dni_titular", sa.String(length=8), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["liquidacion_id"],
-            ["pagos_liquidacion.id"],
-            name=op.f("fk_pagos_cierre_liquidacion_id_pagos_liquidacion"),
-        ),
         sa.PrimaryKeyConstraint("liquidacion_id", "hogar_id", name=op.f("pk_pagos_cierre")),
     )
     op.create_table(
@@ -112,11 +102,6 @@ def upgrade() -> None:
             "concepto IN ('incentivo', 'atraso')", name=op.f("ck_pagos_linea_concepto")
         ),
         sa.CheckConstraint("monto_centimos > 0", name=op.f("ck_pagos_linea_monto")),
-        sa.ForeignKeyConstraint(
-            ["liquidacion_id"],
-            ["pagos_liquidacion.id"],
-            name=op.f("fk_pagos_linea_liquidacion_id_pagos_liquidacion"),
-        ),
         sa.PrimaryKeyConstraint("hogar_id", "periodo", name=op.f("pk_pagos_linea")),
     )
     with op.batch_alter_table("pagos_linea", schema=None) as batch_op:
