@@ -11,6 +11,7 @@ from engine.org import models as org_models  # noqa: F401
 from engine.org import tokens as org_tokens  # noqa: F401
 from engine.padron import models as padron_models  # noqa: F401
 from engine.padron import records as padron_records  # noqa: F401
+from engine.pagos import models as pagos_models  # noqa: F401
 from engine.runtime import models as runtime_models  # noqa: F401
 from engine.taskwork import models as taskwork_models  # noqa: F401
 

@@ -8,6 +8,7 @@ from engine.cli.audit import audit
 from engine.cli.context import CliContext
 from engine.cli.org import org
 from engine.cli.padron import padron_group
+from engine.cli.pagos import entidad_pagadora_group, pagos_group
 from engine.cli.processes import deploy_command, processes
 from engine.cli.serve import beat, run, web, worker
 from engine.cli.setup import db, init
@@ -33,6 +34,8 @@ for command in (
     tasks,
     incidents,
     padron_group,
+    pagos_group,
+    entidad_pagadora_group,
     audit,
     run,
     web,
