@@ -23,60 +23,24 @@ from __future__ import annotations
 import argparse
 import csv
 import json
-import resource
 import sys
 import tempfile
 import time
-import uuid
 from datetime import date
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import create_engine, select, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import select
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from engine import migrate
+from bench.common import drop_database, fresh_database, peak_rss_mb
 from engine.clock import today
 from engine.db import Database, utcnow
-from engine.org import Unit, seed_org
+from engine.org import Unit
 from engine.padron import Hogar, HogarEstadoHistorial, Miembro, districts, import_sisfoh
 from engine.padron.apply import ELEGIBLE_CSE
 from engine.padron.generate import generate
-from engine.padron.geography import ensure_geography
-
-
-def peak_rss_mb() -> float:
-    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
-
-
-def fresh_database(pg: str | None, folder: Path) -> tuple[Database, str | None]:
-    """A migrated database with the organisation; on PostgreSQL, the name to drop later."""
-    name = None
-    if pg:
-        name = f"juntos_bench_{uuid.uuid4().hex[:8]}"
-        admin = create_engine(pg, isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-        admin.dispose()
-        url = make_url(pg).set(database=name).render_as_string(hide_password=False)
-    else:
-        url = f"sqlite:///{folder / f'bench-{uuid.uuid4().hex[:8]}.sqlite'}"
-    migrate.upgrade(url)
-    db = Database(url)
-    with db.write_transaction() as session:
-        seed_org(session)
-        ensure_geography(session)
-    return db, name
-
-
-def drop_database(pg: str | None, name: str | None) -> None:
-    if pg and name:
-        admin = create_engine(pg, isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def set_based(db: Database, folder: Path) -> dict[str, Any]:

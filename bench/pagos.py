@@ -23,59 +23,24 @@ from __future__ import annotations
 import argparse
 import csv
 import json
-import resource
 import sys
 import tempfile
 import time
-import uuid
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import create_engine, select, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import select, text
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from engine import migrate
+from bench.common import drop_database, fresh_database, peak_rss_mb
 from engine.db import Database
-from engine.org import seed_org
 from engine.padron import Hogar
-from engine.padron.geography import ensure_geography, ut_unit_ids
+from engine.padron.geography import ut_unit_ids
 from engine.pagos import Cierre, Cumplimiento, Linea, cerrar_padron, generar_orden, liquidar
 from engine.pagos.reglas import load_rules
 
 PERIODO = "2026-B6"
-
-
-def peak_rss_mb() -> float:
-    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
-
-
-def fresh_database(pg: str | None, folder: Path) -> tuple[Database, str | None]:
-    name = None
-    if pg:
-        name = f"juntos_bench_{uuid.uuid4().hex[:8]}"
-        admin = create_engine(pg, isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-        admin.dispose()
-        url = make_url(pg).set(database=name).render_as_string(hide_password=False)
-    else:
-        url = f"sqlite:///{folder / f'bench-{uuid.uuid4().hex[:8]}.sqlite'}"
-    migrate.upgrade(url)
-    db = Database(url)
-    with db.write_transaction() as session:
-        seed_org(session)
-        ensure_geography(session)
-    return db, name
-
-
-def drop_database(pg: str | None, name: str | None) -> None:
-    if pg and name:
-        admin = create_engine(pg, isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 SEED_SQL = """

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from flask import current_app, g
+from flask_login import current_user
 from sqlalchemy.orm import Session
 
 from engine.db import Database
+from engine.org import get_user
+from engine.runtime.actors import Actor, actor_for_user
 
 
 def database() -> Database:
@@ -23,3 +26,10 @@ def close_session() -> None:
     if db_session is not None:
         db_session.rollback()  # anything a view did not commit is dropped
         db_session.close()
+
+
+def current_actor(db_session: Session | None = None) -> Actor:
+    """The logged-in person with the positions they hold today, read in ``db_session``
+    (the request's session by default; pass a write transaction's to act in it)."""
+    db_session = db_session or session()
+    return actor_for_user(db_session, get_user(db_session, current_user.id))

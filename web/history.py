@@ -10,30 +10,24 @@ from datetime import date
 from flask import Blueprint, Response, abort, render_template, request, send_file
 from flask_login import current_user, login_required
 
-from engine import audit, history, runtime
+from engine import audit, history
 from engine.errors import NotFound, PermissionDenied
-from engine.org import get_user
 from engine.runtime.actors import Actor
 from web import db
 
 bp = Blueprint("history", __name__)
 
 
-def _actor() -> Actor:
-    session = db.session()
-    return runtime.actor_for_user(session, get_user(session, current_user.id))
-
-
 @bp.app_context_processor
 def _nav() -> dict[str, object]:
     def show_history() -> bool:
-        return bool(current_user.is_authenticated) and history.may_read_history(_actor())
+        return bool(current_user.is_authenticated) and history.may_read_history(db.current_actor())
 
     return {"show_history": show_history}
 
 
 def _reader() -> Actor:
-    actor = _actor()
+    actor = db.current_actor()
     if not history.may_read_history(actor):
         abort(403)
     return actor
@@ -125,7 +119,7 @@ def export() -> Response:
     one = request.form.get("instancia", type=int)
     try:
         with db.database().write_transaction() as session:
-            actor = runtime.actor_for_user(session, get_user(session, current_user.id))
+            actor = db.current_actor(session)
             f = _filter()
             ids = [one] if one else history.instance_ids(session, actor, f)
             title = f"Solicitud N° {one}" if one else "Selección del historial"

@@ -26,7 +26,7 @@ from flask_login import current_user, login_required
 from engine import jobs, runtime
 from engine.definitions import latest_definitions
 from engine.errors import DomainError, NotFound, PermissionDenied
-from engine.org import get_user, list_units
+from engine.org import list_units
 from engine.padron import household_card
 from engine.runtime.bulk import MAX_BULK, same_kind
 from engine.runtime.inbox import InboxQuery, inbox
@@ -45,11 +45,6 @@ from web import db
 bp = Blueprint("inbox", __name__)
 
 TAB_LABELS = {"mine": "Mis tareas", "available": "Disponibles", "team": "Mi equipo"}
-
-
-def _actor() -> runtime.Actor:
-    session = db.session()
-    return runtime.actor_for_user(session, get_user(session, current_user.id))
 
 
 def _query() -> InboxQuery:
@@ -77,7 +72,7 @@ def _query() -> InboxQuery:
 @login_required
 def index() -> str:
     session = db.session()
-    page = inbox(session, _actor(), _query())
+    page = inbox(session, db.current_actor(), _query())
     return render_template(
         "inbox/index.html",
         page=page,
@@ -99,7 +94,7 @@ def _link(overrides: dict[str, Any]) -> str:
 def _write(action) -> list[int]:  # type: ignore[no-untyped-def]
     """Runs ``action(session, actor)`` in one write transaction; dispatches new calls after."""
     with db.database().write_transaction() as session:
-        actor = runtime.actor_for_user(session, get_user(session, current_user.id))
+        actor = db.current_actor(session)
         calls = action(session, actor) or []
     jobs.dispatch(calls)
     return calls
@@ -117,7 +112,7 @@ def _flash_error(exc: DomainError) -> None:
 @login_required
 def task(task_id: int) -> str:
     session = db.session()
-    actor = _actor()
+    actor = db.current_actor()
     try:
         page = task_page(session, actor, task_id)
     except NotFound:
@@ -210,7 +205,7 @@ def attach(task_id: int) -> Response:
 @login_required
 def download(attachment_id: int) -> Response:
     try:
-        attachment = attachment_for(db.session(), _actor(), attachment_id)
+        attachment = attachment_for(db.session(), db.current_actor(), attachment_id)
     except NotFound:
         abort(404)
     except PermissionDenied:
@@ -238,7 +233,7 @@ def bulk() -> Any:
     try:
         if same_kind(db.database(), ids, current_user.id) is None:
             raise PermissionDenied("no tiene acceso a estas tareas")
-        first = task_page(db.session(), _actor(), ids[0])
+        first = task_page(db.session(), db.current_actor(), ids[0])
     except DomainError as exc:
         _flash_error(exc)
         return redirect(url_for("inbox.index", tab=request.form.get("tab", "mine")))

@@ -6,21 +6,16 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, Response, abort, jsonify, render_template, request
-from flask_login import current_user, login_required
+from flask_login import login_required
 
-from engine import modeling, runtime
+from engine import modeling
 from engine.config import load_settings
 from engine.definitions import DefinitionRefused, latest_definitions
 from engine.errors import DomainError, NotFound, PermissionDenied, ValidationError
 from engine.modeling.catalog import catalog
-from engine.org import get_user
 from web import db
 
 bp = Blueprint("modeler", __name__)
-
-
-def _actor(session) -> runtime.Actor:  # type: ignore[no-untyped-def]
-    return runtime.actor_for_user(session, get_user(session, current_user.id))
 
 
 def _forms_dir():  # type: ignore[no-untyped-def]
@@ -57,7 +52,7 @@ def _error(exc: DomainError) -> tuple[Response, int]:
 @login_required
 def index() -> str:
     session = db.session()
-    actor = _actor(session)
+    actor = db.current_actor(session)
     rows = [(d, modeling.may_publish(session, d.key, actor)) for d in latest_definitions(session)]
     return render_template("modeler/index.html", rows=rows)
 
@@ -67,7 +62,7 @@ def index() -> str:
 def page(key: str) -> str:
     """The process in the modeler (owner) or viewer; ``?v=N`` shows version N read-only."""
     session = db.session()
-    actor = _actor(session)
+    actor = db.current_actor(session)
     shown = request.args.get("v", type=int)
     try:
         definition = modeling.published(session, key, shown)
@@ -90,7 +85,7 @@ def xml(key: str) -> Response:
     """The draft (``?v=borrador``), a version (``?v=3``) or the latest, with a diagram."""
     session = db.session()
     wanted = request.args.get("v", "")
-    editor = wanted == "borrador" and modeling.may_publish(session, key, _actor(session))
+    editor = wanted == "borrador" and modeling.may_publish(session, key, db.current_actor(session))
     try:
         draft = modeling.draft_of(session, key) if editor else None
         if draft is not None:
@@ -136,7 +131,7 @@ def save(key: str) -> Any:
     xml_text = _body().get("xml")
     try:
         with db.database().write_transaction() as session:
-            draft = modeling.save_draft(session, key, _actor(session), xml_text)
+            draft = modeling.save_draft(session, key, db.current_actor(session), xml_text)
             saved = {"sha256": draft.sha256, "base_version": draft.base_version}
     except DomainError as exc:
         return _error(exc)
@@ -148,7 +143,7 @@ def save(key: str) -> Any:
 def publish(key: str) -> Any:
     try:
         with db.database().write_transaction() as session:
-            result = modeling.publish(session, key, _actor(session), _forms_dir())
+            result = modeling.publish(session, key, db.current_actor(session), _forms_dir())
     except DomainError as exc:
         return _error(exc)
     return jsonify(version=result.version)
@@ -162,7 +157,9 @@ def rollback(key: str) -> Any:
         return jsonify(message="version: indique el número de versión"), 422
     try:
         with db.database().write_transaction() as session:
-            result = modeling.rollback(session, key, version, _actor(session), _forms_dir())
+            result = modeling.rollback(
+                session, key, version, db.current_actor(session), _forms_dir()
+            )
     except DomainError as exc:
         return _error(exc)
     return jsonify(version=result.version)
@@ -175,7 +172,9 @@ def migrate(instance_id: int) -> Any:
     version = body.get("version") if isinstance(body.get("version"), int) else None
     try:
         with db.database().write_transaction() as session:
-            moved = modeling.migrate_instance(session, instance_id, _actor(session), version)
+            moved = modeling.migrate_instance(
+                session, instance_id, db.current_actor(session), version
+            )
     except DomainError as exc:
         return _error(exc)
     return jsonify(from_version=moved.from_version, to_version=moved.to_version)

@@ -5,12 +5,10 @@ from __future__ import annotations
 import io
 
 from flask import Blueprint, Response, abort, send_file
-from flask_login import current_user, login_required
+from flask_login import login_required
 
 from engine.errors import NotFound, PermissionDenied
-from engine.org import get_user
 from engine.padron.formatos import FORMATS, download_formato
-from engine.runtime import actor_for_user
 from web import db
 
 bp = Blueprint("padron", __name__, url_prefix="/padron")
@@ -27,7 +25,7 @@ def formato(formato_id: int, fmt: str) -> Response:
     if fmt not in FORMATS:
         abort(404)
     session = db.session()
-    actor = actor_for_user(session, get_user(session, current_user.id))
+    actor = db.current_actor(session)
     try:
         name, content = download_formato(
             session, formato_id, fmt, {p.unit_id for p in actor.positions}, actor.is_admin

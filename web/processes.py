@@ -12,7 +12,6 @@ from engine import jobs, runtime
 from engine.definitions.validate import START_FORM_PROPERTY, START_UI_FORM_PROPERTY
 from engine.documents import documents_of
 from engine.errors import DomainError, NotFound, PermissionDenied
-from engine.org import get_user
 from engine.runtime.dashboard import dashboard
 from engine.runtime.lifecycle import startable
 from engine.runtime.queries import instance_detail_for, instances_started_by
@@ -22,15 +21,10 @@ from web import db
 bp = Blueprint("processes", __name__)
 
 
-def _actor() -> runtime.Actor:
-    session = db.session()
-    return runtime.actor_for_user(session, get_user(session, current_user.id))
-
-
 @bp.route("/procesos/")
 @login_required
 def index() -> str:
-    actor = _actor()
+    actor = db.current_actor()
     units = sorted({(p.unit.code, p.unit.name) for p in actor.positions})
     processes = startable(db.session(), actor)
     with_form = {d.key for d in processes if START_FORM_PROPERTY in json.loads(d.properties)}
@@ -43,7 +37,7 @@ def index() -> str:
 @login_required
 def start_form(key: str) -> str:
     """The process's start form (its entradas), when it declares one."""
-    actor = _actor()
+    actor = db.current_actor()
     found = [d for d in startable(db.session(), actor) if d.key == key]
     if not found:
         abort(404)
@@ -71,7 +65,7 @@ def start(key: str) -> Response:
     scope = request.form.get("ambito", "").strip() or None
     try:
         with db.database().write_transaction() as session:
-            actor = runtime.actor_for_user(session, get_user(session, current_user.id))
+            actor = db.current_actor(session)
             run = runtime.start_instance(session, key, actor, data, scope=scope)
             instance_id, calls = run.instance.id, run.new_service_calls
     except DomainError as exc:
@@ -97,7 +91,7 @@ def mine() -> str:
 def instance(instance_id: int) -> str:
     session = db.session()
     try:
-        detail = instance_detail_for(session, _actor(), instance_id)
+        detail = instance_detail_for(session, db.current_actor(), instance_id)
     except NotFound:
         abort(404)
     except PermissionDenied:
@@ -117,7 +111,7 @@ def progress(instance_id: int) -> Response:
     """Progress of the instance's service calls, polled by the page's progress bars."""
     session = db.session()
     try:
-        detail = instance_detail_for(session, _actor(), instance_id)
+        detail = instance_detail_for(session, db.current_actor(), instance_id)
     except NotFound:
         abort(404)
     except PermissionDenied:
@@ -135,5 +129,5 @@ def progress(instance_id: int) -> Response:
 @bp.route("/tablero/")
 @login_required
 def board() -> str:
-    figures = dashboard(db.session(), _actor())
+    figures = dashboard(db.session(), db.current_actor())
     return render_template("processes/board.html", board=figures)

@@ -22,6 +22,7 @@ from engine import runtime
 from engine.db import Database, utcnow
 from engine.documents import Document, documents_of
 from engine.errors import PermissionDenied
+from engine.notifications import Notification
 from engine.org.models import Assignment, Position, Unit, User
 from engine.org.people import add_user, assign
 from engine.runtime.coverage import process_coverage
@@ -116,6 +117,12 @@ class Walk:
             docs = documents_of(s, self.id)
             s.expunge_all()
             return docs
+
+    def notices(self) -> list[tuple[str, str]]:
+        """(recipient, subject) of the notices the instance left, in order."""
+        with self.db.transaction() as s:
+            query = select(Notification).where(Notification.instance_id == self.id)
+            return [(n.recipient, n.subject) for n in s.scalars(query.order_by(Notification.id))]
 
     def document_kinds(self) -> list[str]:
         return [d.kind for d in self.documents()]

@@ -10,11 +10,9 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
 
 from engine import runtime
 from engine.errors import PermissionDenied, ValidationError
-from engine.notifications import Notification
 from tests.processes.support import Walk, assert_every_branch_walked, staff
 
 KEY = "p01_planeamiento_presupuesto"
@@ -125,16 +123,6 @@ MODIFICACION = {
 
 def people(db):  # type: ignore[no-untyped-def]
     return {name: staff(db, name) for name in (DE, JUPP, EPP, EPR, JUA, JUOAL, JUVCC)}
-
-
-def notices(db, walk: Walk) -> list[tuple[str, str]]:  # type: ignore[no-untyped-def]
-    with db.transaction() as s:
-        rows = s.scalars(
-            select(Notification)
-            .where(Notification.instance_id == walk.id)
-            .order_by(Notification.id)
-        )
-        return [(n.recipient, n.subject) for n in rows]
 
 
 def programacion(walk: Walk, p: dict[str, str], observe: bool = False) -> None:
@@ -309,9 +297,7 @@ def test_certificaciones_rechazada_sin_pca_y_concurrentes(process_db) -> None:  
     request_ccp(walk, p, requerimiento="Compra de mobiliario.", pca_disponible=False)
     # without PCA the request does not go to the UPP: the Especialista en Presupuesto is told
     assert walk.waiting_at() == ["registrar_propuesta_modificacion", "solicitar_ccp"]
-    assert notices(process_db, walk) == [
-        (EPR, "Requerimiento sin PCA disponible: Compra de mobiliario.")
-    ]
+    assert walk.notices() == [(EPR, "Requerimiento sin PCA disponible: Compra de mobiliario.")]
 
     request_ccp(walk, p, requerimiento="Servicio de courier.")
     request_ccp(walk, p, requerimiento="Pasajes para supervisión.", monto_ccp="8000")
@@ -328,7 +314,7 @@ def test_certificaciones_rechazada_sin_pca_y_concurrentes(process_db) -> None:  
         {"decision_ccp": "Rechazada", "motivo_rechazo_ccp": "La meta 0012 no tiene saldo."},
     )
     assert "Certificación de Crédito Presupuestario" not in walk.document_kinds()
-    assert notices(process_db, walk)[-1] == (
+    assert walk.notices()[-1] == (
         JUA,
         "Solicitud de CCP rechazada: Pasajes para supervisión.",
     )
@@ -434,7 +420,7 @@ def test_modificaciones_observada_improcedente_denegada_y_reformulacion(process_
         "Nota de Modificación Presupuestaria",
     ]
     jefe_uti = "Jefe de la Unidad de Tecnologías de Información"
-    assert notices(process_db, walk) == [
+    assert walk.notices() == [
         (jefe_uti, "Modificación presupuestaria no aprobada: Habilitación y anulación entre metas"),
         (jefe_uti, "Modificación presupuestaria no aprobada: Crédito suplementario"),
     ]

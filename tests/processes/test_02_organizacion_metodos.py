@@ -11,11 +11,9 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
 
 from engine import runtime
 from engine.errors import PermissionDenied, ValidationError
-from engine.notifications import Notification
 from tests.processes.support import Walk, assert_every_branch_walked, staff
 
 KEY = "p02_organizacion_metodos"
@@ -78,16 +76,6 @@ ENCUESTA = {"unidades_encuestadas": 12, "resultados_encuesta": "10 de 12 unidade
 
 def people(db):  # type: ignore[no-untyped-def]
     return {name: staff(db, name) for name in (DE, JUPP, EOM, JUAJ)}
-
-
-def notices(db, walk: Walk) -> list[tuple[str, str]]:  # type: ignore[no-untyped-def]
-    with db.transaction() as s:
-        rows = s.scalars(
-            select(Notification)
-            .where(Notification.instance_id == walk.id)
-            .order_by(Notification.id)
-        )
-        return [(n.recipient, n.subject) for n in rows]
 
 
 def to_legal(walk: Walk, p: dict[str, str], proposal: dict) -> None:  # type: ignore[type-arg]
@@ -160,14 +148,14 @@ def test_directiva_aprobada_por_resolucion_implementada_con_recordatorios_y_eval
     incumplen = ["Unidad de Administración", "Unidad de Comunicación e Imagen"]
     walk.do("aplicar_encuesta", p[EOM], {**ENCUESTA, "unidades_incumplen": incumplen})
     assert walk.waiting_at() == []
-    assert [n[0] for n in notices(process_db, walk)] == [
+    assert [n[0] for n in walk.notices()] == [
         "Jefe de la Unidad de Administración",
         "Jefe de la Unidad de Comunicación e Imagen",
     ]
-    assert all(s.startswith("Recordatorio de cumplimiento") for _, s in notices(process_db, walk))
+    assert all(s.startswith("Recordatorio de cumplimiento") for _, s in walk.notices())
     walk.pass_time(timedelta(days=31))  # after the reminders' term, compliance is checked again
     walk.do("aplicar_encuesta", p[EOM], {**ENCUESTA, "unidades_incumplen": []})
-    assert len(notices(process_db, walk)) == 2
+    assert len(walk.notices()) == 2
 
     annual(walk, p, "Continúa vigente")
     assert walk.state == "running"
@@ -185,7 +173,7 @@ def test_manual_de_operaciones_con_observaciones_va_al_midis(process_db) -> None
     # UPP observes: the head of the proposing unit is told and the corrected version is registered
     walk.do("evaluar_propuesta", p[EOM], {**EVALUACION, "resultado_evaluacion_upp": "Observada"})
     assert walk.waiting_at() == ["registrar_propuesta"]
-    assert notices(process_db, walk)[-1][0] == JUPP
+    assert walk.notices()[-1][0] == JUPP
     walk.do("registrar_propuesta", p[EOM], MANUAL)
     walk.do("evaluar_propuesta", p[EOM], EVALUACION)
     walk.do(
@@ -246,7 +234,7 @@ def test_manual_de_operaciones_con_observaciones_va_al_midis(process_db) -> None
     assert kinds[-1] == "Manual de Operaciones"
     manual = walk.documents()[-1]
     assert manual.content["resolucion_ministerial"] == "RM N° 150-2027-MIDIS"
-    assert len(notices(process_db, walk)) == 4  # one per observation
+    assert len(walk.notices()) == 4  # one per observation
 
     implement(walk, p)
     walk.pass_time(timedelta(days=61))
@@ -282,7 +270,7 @@ def test_convenio_observado_por_la_direccion_y_propuesta_improcedente(process_db
         },
     )
     assert walk.state == "completed"
-    recipient, subject = notices(process_db, walk)[-1]
+    recipient, subject = walk.notices()[-1]
     assert recipient == "Jefe de la Unidad de Operaciones de Afiliación y Liquidación"
     assert subject.startswith("Propuesta improcedente")
     assert walk.document_kinds() == ["Informe Técnico", "Informe Legal"]

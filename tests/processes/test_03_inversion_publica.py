@@ -11,11 +11,9 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
 
 from engine import runtime
 from engine.errors import PermissionDenied
-from engine.notifications import Notification
 from tests.processes.support import Walk, assert_every_branch_walked, staff
 
 KEY = "p03_inversion_publica"
@@ -83,16 +81,6 @@ SOSEM = {
 
 def people(db):  # type: ignore[no-untyped-def]
     return {name: staff(db, name) for name in (JUPP, EPIP, EPR, JUA)}
-
-
-def notices(db, walk: Walk) -> list[tuple[str, str]]:  # type: ignore[no-untyped-def]
-    with db.transaction() as s:
-        rows = s.scalars(
-            select(Notification)
-            .where(Notification.instance_id == walk.id)
-            .order_by(Notification.id)
-        )
-        return [(n.recipient, n.subject) for n in rows]
 
 
 def to_opi(walk: Walk, p: dict[str, str], idea=IDEA, tdr=TDR) -> None:  # type: ignore[no-untyped-def]
@@ -275,7 +263,7 @@ def test_idea_fraccionada_no_se_admite(process_db) -> None:  # type: ignore[no-u
     )
     assert walk.state == "completed"
     assert walk.document_kinds() == []
-    assert notices(process_db, walk) == [
+    assert walk.notices() == [
         (
             "Jefe de la Unidad de Tecnologías de Información",
             "Idea de proyecto no admitida (fraccionamiento): " + IDEA["nombre_idea"],
@@ -294,7 +282,7 @@ def test_pip_no_viable(process_db) -> None:  # type: ignore[no-untyped-def]
     )
     assert walk.state == "completed"
     assert "Expediente Técnico" not in walk.document_kinds()
-    assert notices(process_db, walk)[-1][0] == "Jefe de la Unidad de Comunicación e Imagen"
+    assert walk.notices()[-1][0] == "Jefe de la Unidad de Comunicación e Imagen"
 
 
 def test_solo_los_cargos_del_carril_y_los_iniciadores(process_db) -> None:  # type: ignore[no-untyped-def]

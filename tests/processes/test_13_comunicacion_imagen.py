@@ -8,11 +8,9 @@ from datetime import date, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import select
 
 from engine.db import Database
 from engine.errors import PermissionDenied
-from engine.notifications import Notification
 from engine.org.people import add_user, assign
 from tests.processes.support import PASSWORD, Walk, assert_every_branch_walked, staff
 
@@ -62,16 +60,6 @@ def requerimiento(tipo: str, **extra: Any) -> dict[str, Any]:
     return data
 
 
-def avisos(walk: Walk) -> list[tuple[str, str]]:
-    with walk.db.transaction() as s:
-        rows = s.scalars(
-            select(Notification)
-            .where(Notification.instance_id == walk.id)
-            .order_by(Notification.id)
-        )
-        return [(n.recipient, n.subject) for n in rows]
-
-
 def iniciar(process_db: Database, gente: Gente, tipo: str, **extra: Any) -> Walk:
     walk = Walk(process_db, KEY, gente["jefe"])
     assert walk.waiting_at() == ["recibir_requerimiento"]
@@ -95,7 +83,7 @@ def test_requerimiento_que_no_procede_se_comunica_al_solicitante(
     )
     assert walk.state == "completed"
     assert walk.document_kinds() == []
-    assert avisos(walk) == [
+    assert walk.notices() == [
         (JEFE_UOAL, "Requerimiento comunicacional no atendido: Actividad de prensa")
     ]
 
@@ -166,7 +154,7 @@ def test_apoyo_a_pagos_desde_una_unidad_territorial_con_piezas_observadas(
         },
     )
     assert walk.state == "completed"
-    assert avisos(walk) == [
+    assert walk.notices() == [
         (
             "Jefe de Unidad Territorial",
             "Requerimiento comunicacional atendido: Difusión de fechas de pago de diciembre",
@@ -258,7 +246,7 @@ def test_accion_de_prensa_desestimada(process_db: Database, gente: Gente) -> Non
     )
     assert walk.state == "completed"
     assert walk.document_kinds() == []
-    assert avisos(walk)[0][1].startswith("Requerimiento comunicacional no atendido")
+    assert walk.notices()[0][1].startswith("Requerimiento comunicacional no atendido")
 
 
 PORTAL = {
@@ -407,7 +395,7 @@ def test_alerta_recordada_a_la_direccion_y_comunicado_oficial(
     assert (
         "Director Ejecutivo",
         "Señal de alerta pendiente de respuesta: Actividad de seguimiento_medios",
-    ) in avisos(walk)
+    ) in walk.notices()
     walk.do(
         "atender_alerta",
         gente["director"],

@@ -9,11 +9,9 @@ from datetime import date, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import select
 
 from engine.db import Database
 from engine.errors import PermissionDenied
-from engine.notifications import Notification
 from engine.org.people import add_user, assign
 from tests.processes.support import PASSWORD, Walk, assert_every_branch_walked, staff
 
@@ -61,16 +59,6 @@ def solicitud(tipo: str, **extra: Any) -> dict[str, Any]:
     return data
 
 
-def avisos(walk: Walk) -> list[tuple[str, str]]:
-    with walk.db.transaction() as s:
-        rows = s.scalars(
-            select(Notification)
-            .where(Notification.instance_id == walk.id)
-            .order_by(Notification.id)
-        )
-        return [(n.recipient, n.subject) for n in rows]
-
-
 def iniciar(process_db: Database, gente: Gente, tipo: str, **extra: Any) -> Walk:
     walk = Walk(process_db, KEY, gente["coord"])
     assert walk.waiting_at() == ["registrar_solicitud_rrhh"]
@@ -92,7 +80,7 @@ def test_solicitud_que_no_procede(process_db: Database, gente: Gente) -> None:
     )
     assert walk.state == "completed"
     assert walk.document_kinds() == []
-    assert avisos(walk) == [
+    assert walk.notices() == [
         (
             "Jefe de la Unidad de Comunicación e Imagen",
             "Solicitud de recursos humanos no atendida: Acción de capacitacion",
@@ -135,7 +123,7 @@ def test_perfil_de_puesto_observado_dos_veces_y_aprobado(
     assert walk.state == "completed"
     assert walk.document_kinds() == ["Perfil de puesto"]
     assert walk.documents()[0].content["experiencia_especifica"] == 2
-    assert avisos(walk) == [
+    assert walk.notices() == [
         (COORD, "Solicitud de recursos humanos atendida: Acción de perfil_puesto")
     ]
 
@@ -294,7 +282,7 @@ def test_contratacion_cas_con_requerimiento_observado_y_convocatoria_desierta(
     incorporado = walk.documents()[5]
     assert incorporado.title == "Rosa Chuquilín Alvarado — Gestor Local"
     assert incorporado.content["unidad"] == "Unidad Territorial Cajamarca"
-    assert avisos(walk) == [
+    assert walk.notices() == [
         (JEFE_UT, "Solicitud de recursos humanos atendida: Contratación de un Gestor Local")
     ]
 
@@ -339,7 +327,7 @@ def test_sin_ganador_y_ganador_que_no_suscribe_hasta_cancelar(
         "Acta de resultados finales del proceso CAS",
         "Acta de declaratoria de proceso desierto",
     ]
-    assert avisos(walk) == [
+    assert walk.notices() == [
         (JEFE_UT, "Solicitud de recursos humanos no atendida: Contratación de un Gestor Local")
     ]
 
@@ -355,7 +343,7 @@ def test_contratacion_sin_certificacion_presupuestal(process_db: Database, gente
     )
     assert walk.state == "completed"
     assert walk.document_kinds() == []
-    assert avisos(walk)[0][0] == JEFE_UT
+    assert walk.notices()[0][0] == JEFE_UT
 
 
 def test_contratacion_no_autorizada_por_el_director(process_db: Database, gente: Gente) -> None:
@@ -609,7 +597,7 @@ def test_descanso_medico_con_citt_conforme(process_db: Database, gente: Gente) -
     assert walk.state == "completed"
     assert walk.document_kinds() == ["Registro de control de asistencia"]
     assert walk.documents()[0].content["condicion"] == "justificada_con_subsidio"
-    assert avisos(walk) == [
+    assert walk.notices() == [
         ("Administrador", "Solicitud de recursos humanos atendida: Incidencia de asistencia")
     ]
 
@@ -631,7 +619,7 @@ def test_citt_observado_se_registra_como_inasistencia(process_db: Database, gent
             "seguimiento_social": "El certificado no corresponde al servidor",
         },
     )
-    assert avisos(walk) == [
+    assert walk.notices() == [
         ("Administrador", "Incidencia de asistencia no justificada: Teresa Gálvez Ruiz")
     ]
     walk.do(
