@@ -13,6 +13,7 @@ from engine.padron import models as padron_models  # noqa: F401
 from engine.padron import records as padron_records  # noqa: F401
 from engine.pagos import models as pagos_models  # noqa: F401
 from engine.runtime import models as runtime_models  # noqa: F401
+from engine.services import results as service_results  # noqa: F401
 from engine.taskwork import models as taskwork_models  # noqa: F401
 
 metadata = Base.metadata

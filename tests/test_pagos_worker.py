@@ -25,7 +25,7 @@ from engine.jobs import make_celery
 from engine.org import seed_org
 from engine.org.demo import seed_demo_people
 from engine.pagos import Abono, Linea, liquidacion_of
-from engine.pagos.models import Operacion
+from engine.services.results import OperationResult
 from tests.pagos_support import ensure_afiliados, expected, verify
 from tests.processes.support import staff
 
@@ -231,7 +231,9 @@ def test_killed_worker_pays_each_hogar_once_and_totals_reconcile(
             )
         )
         operations = dict(
-            s.execute(select(Operacion.operacion, func.count()).group_by(Operacion.operacion)).all()
+            s.execute(
+                select(OperationResult.operation, func.count()).group_by(OperationResult.operation)
+            ).all()
         )
     assert doubles == 0
     assert (liq.hogares, liq.total_centimos) == (want["hogares"], want["total_centimos"])

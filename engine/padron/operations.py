@@ -1,7 +1,7 @@
 """The ``padron.*`` operations that the service tasks of processes 07–10 call.
 
 Each runs inside the worker's transaction that completes the service task, and is recorded
-under the call's idempotency key (``padron_operacion``): a redelivered call returns the
+under the call's idempotency key (``engine.services.results``): a redelivered call returns the
 first result and changes nothing again. Input a person can get wrong (files, codes) does not
 fail the call: the result says ``aceptado: false`` with the errors (file, line, column,
 reason) and the diagram sends the task back; nothing of a refused input is applied.
@@ -24,9 +24,10 @@ from engine.errors import ValidationError
 from engine.padron import afiliacion, apoyo, cotejos, mantenimiento, verificacion
 from engine.padron.csvfiles import ImportRejected
 from engine.padron.formatos import read_results_csv
-from engine.padron.records import Acv, OperacionRegistrada
+from engine.padron.records import Acv
 from engine.padron.sisfoh import import_sisfoh
 from engine.services.registry import OperationContext, operation
+from engine.services.results import run_once
 
 MAX_ERRORS_SHOWN = 100
 # task attachments (engine.taskwork) by SQL: the padrón does not import the runtime
@@ -56,21 +57,12 @@ def once(func: Callable[[OperationContext, Params], Params]) -> Callable[..., Pa
 
     @wraps(func)
     def run(ctx: OperationContext, params: Params) -> Params:
-        done = ctx.session.get(OperacionRegistrada, ctx.idempotency_key)
-        if done is not None:
-            return done.result
-        result = func(ctx, params)
-        ctx.session.add(
-            OperacionRegistrada(
-                idempotency_key=ctx.idempotency_key,
-                operation=func.__name__,
-                instance_id=ctx.instance_id,
-                result=result,
-            )
-        )
-        ctx.session.flush()
-        ctx.report_progress(1, 1)
-        return result
+        def first_run() -> Params:
+            result = func(ctx, params)
+            ctx.report_progress(1, 1)
+            return result
+
+        return run_once(ctx, func.__name__, first_run)
 
     return run
 

@@ -37,19 +37,6 @@ def _in(column: str, values: tuple[str, ...]) -> str:
     return f"{column} IN ({', '.join(repr(v) for v in values)})"
 
 
-class OperacionRegistrada(Base):
-    """The result of a padrón operation, by the service call's idempotency key: a
-    redelivered call returns it and changes nothing again."""
-
-    __tablename__ = "padron_operacion"
-
-    idempotency_key: Mapped[str] = mapped_column(String(100), primary_key=True)
-    operation: Mapped[str] = mapped_column(String(100))
-    instance_id: Mapped[int | None] = mapped_column(Integer, index=True)
-    result: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-
-
 class Acv(Base):
     """An Asamblea Comunal de Validación of one centro poblado (process 7.3)."""
 

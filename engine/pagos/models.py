@@ -52,19 +52,6 @@ def _in(column: str, values: tuple[str, ...]) -> str:
     return f"{column} IN ({', '.join(repr(v) for v in values)})"
 
 
-class Operacion(Base):
-    """The result of a pagos.* service call, by its idempotency key: a second delivery of
-    the same call returns it without doing anything again."""
-
-    __tablename__ = "pagos_operacion"
-
-    idempotency_key: Mapped[str] = mapped_column(String(100), primary_key=True)
-    operacion: Mapped[str] = mapped_column(String(60))
-    periodo: Mapped[str] = mapped_column(String(7))
-    resultado: Mapped[dict[str, Any]] = mapped_column(JSON)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-
-
 class Cumplimiento(Base):
     """Outcome of the verification of co-responsibilities of a hogar for a period (process
     09 writes it; until then, tests and operators load it)."""

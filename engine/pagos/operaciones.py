@@ -2,22 +2,22 @@
 
 Each runs inside the worker's transaction that also completes its service task, so it is
 applied once or not at all; its result is kept by the call's idempotency key
-(``pagos_operacion``) and a second delivery returns it. Besides, every step is idempotent per
-period (a re-run from the CLI or another instance finds what was done), and the primary key
-(hogar, periodo) of the liquidation lines forbids a second payment for a period.
+(``engine.services.results``) and a second delivery returns it. Besides, every step is
+idempotent per period (a re-run from the CLI or another instance finds what was done), and
+the primary key (hogar, periodo) of the liquidation lines forbids a second payment for a
+period.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 from engine.pagos import conciliacion, liquidacion, orden, respuesta, retiro
 from engine.pagos.archivos import ArchivoRechazado
-from engine.pagos.models import Operacion
 from engine.services.registry import OperationContext, operation
+from engine.services.results import run_once
 
 PERIODO = {"type": "string", "pattern": r"^\d{4}-B[1-6]$"}
 DATE = {"type": "string", "pattern": r"^\d{4}-\d{2}-\d{2}$"}
@@ -32,36 +32,15 @@ def _schema(**properties: Any) -> dict[str, Any]:
     }
 
 
-def _once(
-    name: str, ctx: OperationContext, params: dict[str, Any], run: Callable[[], dict[str, Any]]
-) -> dict[str, Any]:
-    done = ctx.session.get(Operacion, ctx.idempotency_key)
-    if done is not None:
-        ctx.report_progress(1, 1)
-        return done.resultado
-    result = run()
-    ctx.session.add(
-        Operacion(
-            idempotency_key=ctx.idempotency_key,
-            operacion=name,
-            periodo=params["periodo"],
-            resultado=result,
-        )
-    )
-    ctx.session.flush()
-    return result
-
-
 @operation(
     "pagos.cerrar_padron",
     description="Cierre del padrón del período: afiliados con su resultado de verificación.",
     params_schema=_schema(),
 )
 def op_cerrar_padron(ctx: OperationContext, params: dict[str, Any]) -> dict[str, Any]:
-    return _once(
-        "pagos.cerrar_padron",
+    return run_once(
         ctx,
-        params,
+        "pagos.cerrar_padron",
         lambda: liquidacion.cerrar_padron(
             ctx.session,
             params["periodo"],
@@ -77,10 +56,9 @@ def op_cerrar_padron(ctx: OperationContext, params: dict[str, Any]) -> dict[str,
     params_schema=_schema(),
 )
 def op_liquidar(ctx: OperationContext, params: dict[str, Any]) -> dict[str, Any]:
-    return _once(
-        "pagos.liquidar",
+    return run_once(
         ctx,
-        params,
+        "pagos.liquidar",
         lambda: liquidacion.liquidar(ctx.session, params["periodo"], progress=ctx.report_progress),
     )
 
@@ -91,10 +69,9 @@ def op_liquidar(ctx: OperationContext, params: dict[str, Any]) -> dict[str, Any]
     params_schema=_schema(),
 )
 def op_generar_orden(ctx: OperationContext, params: dict[str, Any]) -> dict[str, Any]:
-    return _once(
-        "pagos.generar_orden",
+    return run_once(
         ctx,
-        params,
+        "pagos.generar_orden",
         lambda: orden.generar_orden(ctx.session, params["periodo"], progress=ctx.report_progress),
     )
 
@@ -115,7 +92,7 @@ def _respuesta(ctx: OperationContext, params: dict[str, Any]) -> dict[str, Any]:
     params_schema=_schema(archivo={"type": "string", "minLength": 1, "maxLength": 500}),
 )
 def op_registrar_respuesta(ctx: OperationContext, params: dict[str, Any]) -> dict[str, Any]:
-    return _once("pagos.registrar_respuesta", ctx, params, lambda: _respuesta(ctx, params))
+    return run_once(ctx, "pagos.registrar_respuesta", lambda: _respuesta(ctx, params))
 
 
 @operation(
@@ -124,10 +101,9 @@ def op_registrar_respuesta(ctx: OperationContext, params: dict[str, Any]) -> dic
     params_schema=_schema(),
 )
 def op_conciliar(ctx: OperationContext, params: dict[str, Any]) -> dict[str, Any]:
-    return _once(
-        "pagos.conciliar",
+    return run_once(
         ctx,
-        params,
+        "pagos.conciliar",
         lambda: conciliacion.conciliar(ctx.session, params["periodo"]),
     )
 
@@ -143,10 +119,9 @@ CICLO = {"type": "integer", "minimum": 1, "maximum": 12}
     ),
 )
 def op_programar_retiro(ctx: OperationContext, params: dict[str, Any]) -> dict[str, Any]:
-    return _once(
-        "pagos.programar_retiro",
+    return run_once(
         ctx,
-        params,
+        "pagos.programar_retiro",
         lambda: retiro.programar_retiro(
             ctx.session,
             params["periodo"],
@@ -163,10 +138,9 @@ def op_programar_retiro(ctx: OperationContext, params: dict[str, Any]) -> dict[s
     params_schema=_schema(ciclo=CICLO, nueva_fecha=DATE),
 )
 def op_reprogramar_retiro(ctx: OperationContext, params: dict[str, Any]) -> dict[str, Any]:
-    return _once(
-        "pagos.reprogramar_retiro",
+    return run_once(
         ctx,
-        params,
+        "pagos.reprogramar_retiro",
         lambda: retiro.reprogramar(
             ctx.session,
             params["periodo"],
