@@ -314,7 +314,8 @@ def test_owner_migrates_an_instance_and_sees_why_another_cannot_move(
         }"""
     )
     owner.get_by_role("button", name="Comparar con la versión publicada").click()
-    expect(owner.locator("#diff")).to_contain_text("Validar resultado (validar)")
+    removed = owner.locator("#diff h4:has-text('Eliminados') + ul")
+    expect(removed).to_contain_text("(validar)")
     owner.get_by_role("button", name="Publicar").click()
     expect(owner.get_by_text(f"Publicada la versión {base + 1}.")).to_be_visible()
 
@@ -335,7 +336,7 @@ def test_owner_migrates_an_instance_and_sees_why_another_cannot_move(
     owner.goto(f"/instancias/{late.id}")
     owner.get_by_role("button", name=f"Migrar a la versión {base + 1}").click()
     expect(owner.locator(".flash-error")).to_contain_text(
-        "la instancia espera en 'Validar resultado' (validar), que no existe en esa versión"
+        re.compile(r"la instancia espera en '[^']+' \(validar\), que no existe en esa versión")
     )
     assert _instance(deployed, late.id)[0] == base
 
