@@ -261,16 +261,30 @@ def test_owner_writes_a_script_the_sandbox_refuses_sees_it_fixes_it_and_publishe
     expect(condition).to_have_value('decision == "conforme"')
     condition.fill('decision == "conforme" and visitado')
     condition.blur()
+    # a script task dropped on the flow after the visit, and selected
+    assert owner.evaluate(INSERT_SCRIPT_TASK) == [["registrar_visita"], ["registrar_resultado"]]
+    expect(owner.locator("#juntos-props")).to_contain_text("ScriptTask · preparar")
+    script = owner.get_by_label("Script (Python del sandbox)")
+    script.fill("import os\npuntaje = 1")
+    script.blur()
 
     owner.get_by_role("button", name="Validar").click()
-    expect(owner.locator("#problems li[data-element=registrar_visita]")).to_contain_text("import")
-    expect(
-        owner.locator("g.djs-element.juntos-problem[data-element-id=registrar_visita]")
-    ).to_have_count(1)
+    for element in ("registrar_visita", "preparar"):
+        expect(owner.locator(f"#problems li[data-element={element}]")).to_contain_text("import")
+        expect(
+            owner.locator(f"g.djs-element.juntos-problem[data-element-id={element}]")
+        ).to_have_count(1)
     owner.get_by_role("button", name="Publicar").click()  # refused, highlighted the same way
     expect(owner.locator("#modeler-status")).to_have_text("El diagrama tiene problemas.")
     expect(owner.locator("#problems li[data-element=registrar_visita]")).to_have_count(1)
+    expect(owner.locator("g.djs-element.juntos-problem[data-element-id=preparar]")).to_have_count(1)
     assert _version(deployed) == base
+
+    owner.evaluate(SELECT, "preparar")
+    script = owner.get_by_label("Script (Python del sandbox)")
+    expect(script).to_have_value("import os\npuntaje = 1")
+    script.fill("puntaje = 1 if visitado else 0")
+    script.blur()
 
     _select(owner, "registrar_visita")
     post = owner.get_by_label("Script posterior (postScript)")
@@ -289,7 +303,33 @@ def test_owner_writes_a_script_the_sandbox_refuses_sees_it_fixes_it_and_publishe
     walk = Walk(deployed, KEY, "gl.cajamarca", {"co_hogar": "SCRIPT-1"})
     _finish(walk)
     assert _instance(deployed, walk.id)[:2] == (base + 1, "completed")
-    assert walk.data["visitado"] is True  # the post-script ran, the condition read it
+    data = walk.data
+    assert data["visitado"] is True  # the post-script ran, the condition read it
+    assert data["puntaje"] == 1  # and so did the new script task
+
+
+SELECT = """(id) => {
+  const m = window.juntosModeler;
+  m.get('selection').select(m.get('elementRegistry').get(id));
+}"""
+# The mid-point of the longest segment of flow f2 (registrar_visita → registrar_resultado): a
+# shape created there is inserted into the flow (bpmn-js DropOnFlowBehavior).
+INSERT_SCRIPT_TASK = """() => {
+  const m = window.juntosModeler, reg = m.get('elementRegistry'), flow = reg.get('f2');
+  let best = null;
+  for (let i = 1; i < flow.waypoints.length; i++) {
+    const a = flow.waypoints[i - 1], b = flow.waypoints[i];
+    const length = Math.abs(b.x - a.x) + Math.abs(b.y - a.y);
+    if (!best || length > best.length) best = { length, x: (a.x + b.x) / 2, y: (a.y + b.y) / 2 };
+  }
+  const bo = m.get('bpmnFactory').create(
+    'bpmn:ScriptTask', { id: 'preparar', name: 'Preparar puntaje' });
+  const shape = m.get('elementFactory').createShape(
+    { type: 'bpmn:ScriptTask', businessObject: bo });
+  m.get('modeling').createShape(shape, { x: Math.round(best.x), y: Math.round(best.y) }, flow);
+  m.get('selection').select(shape);
+  return [shape.incoming.map((f) => f.source.id), shape.outgoing.map((f) => f.target.id)];
+}"""
 
 
 def test_owner_migrates_an_instance_and_sees_why_another_cannot_move(
