@@ -15,7 +15,7 @@ from engine import audit, modeling, runtime
 from engine.audit import AuditEvent
 from engine.db import Database
 from engine.errors import PermissionDenied, ValidationError
-from engine.modeling.forms import MAX_FORM_BYTES, check_forms, form_changes
+from engine.modeling.forms import MAX_FORM_BYTES, MAX_FORMS, check_forms, form_changes
 from engine.runtime.task_page import task_page
 from tests.runtime_support import BPMN, FORMS, only_task, prepared_database, start
 
@@ -79,6 +79,11 @@ def test_a_non_owner_cannot_save_forms_into_a_draft(db: Database) -> None:
         ({"grande.json": {"description": "x" * MAX_FORM_BYTES}}, ["grande.json", "demasiado"]),
         ({"hondo.json": json.loads('{"not":' * 40 + "{}" + "}" * 40)}, ["hondo.json", "anida"]),
         ("no es un objeto", ["formularios"]),
+        ({f"f{i}.json": {} for i in range(MAX_FORMS + 1)}, ["formularios", "demasiados"]),
+        (
+            {f"f{i}.json": {"description": "x" * 250_000} for i in range(10)},
+            ["formularios", "suman más de 2 MB"],
+        ),
     ],
 )
 def test_bad_forms_are_refused_naming_form_and_field_and_nothing_is_written(

@@ -16,6 +16,7 @@ from engine.errors import ValidationError
 
 MAX_FORMS = 50
 MAX_FORM_BYTES = 256 * 1024
+MAX_TOTAL_BYTES = 2 * 1024 * 1024  # all the forms of one draft
 MAX_DEPTH = 24
 # A file name of forms/: no directories, no leading dot, nothing but a plain name ending .json
 FORM_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*(\.[A-Za-z0-9_-]+)*\.json$")
@@ -59,18 +60,22 @@ def _check_name(name: Any) -> str:
     return name
 
 
+def _size(value: Any) -> int:
+    return len(json.dumps(value, ensure_ascii=False).encode("utf-8"))
+
+
 def check_form(name: str, schema: Any) -> dict:  # type: ignore[type-arg]
     """One form as the modeler sent it; raises ValidationError naming the form and the field."""
     where = f"formulario '{name}'"
     if not isinstance(schema, dict):
         raise ValidationError(where, "debe ser un objeto JSON (un JSON Schema)")
-    size = len(json.dumps(schema, ensure_ascii=False).encode("utf-8"))
+    if _depth(schema) > MAX_DEPTH:  # before anything walks it recursively
+        raise ValidationError(where, f"anida más de {MAX_DEPTH} niveles")
+    size = _size(schema)
     if size > MAX_FORM_BYTES:
         raise ValidationError(
             where, f"es demasiado grande ({size // 1024} KB; máximo {MAX_FORM_BYTES // 1024} KB)"
         )
-    if _depth(schema) > MAX_DEPTH:
-        raise ValidationError(where, f"anida más de {MAX_DEPTH} niveles")
     error = best_match(Draft202012Validator(Draft202012Validator.META_SCHEMA).iter_errors(schema))
     if error is not None:
         location = "/".join(str(p) for p in error.path) or "(raíz)"
@@ -89,7 +94,12 @@ def check_forms(forms: Any) -> dict[str, dict]:  # type: ignore[type-arg]
         raise ValidationError("formularios", "debe ser un objeto {nombre de archivo: esquema}")
     if len(forms) > MAX_FORMS:
         raise ValidationError("formularios", f"son demasiados ({len(forms)}; máximo {MAX_FORMS})")
-    return {_check_name(name): check_form(name, schema) for name, schema in forms.items()}
+    checked = {_check_name(name): check_form(name, schema) for name, schema in forms.items()}
+    if _size(checked) > MAX_TOTAL_BYTES:
+        raise ValidationError(
+            "formularios", f"suman más de {MAX_TOTAL_BYTES // (1024 * 1024)} MB entre todos"
+        )
+    return checked
 
 
 @dataclass(frozen=True)
