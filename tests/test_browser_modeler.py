@@ -389,3 +389,34 @@ def _finish_without_validar(walk) -> None:  # type: ignore[no-untyped-def]
     walk.do("registrar_resultado", "gl.cajamarca", {"cumple": True})
     walk.do("revisar", "ctz.cajamarca", DECISION)
     walk.do("aprobar", "jefe.ut.cajamarca", DECISION)
+
+
+def test_owner_creates_a_form_for_a_task_and_sees_it_validated_and_compared(
+    chrome, live_server, deployed
+) -> None:  # type: ignore[no-untyped-def]
+    owner = _page(chrome, live_server, "jefe.uvcc")
+    _open_modeler(owner)
+    _select(owner, "aprobar")
+    owner.get_by_label("Formulario nuevo (nombre de archivo)").fill("../fuera.json")
+    owner.get_by_role("button", name="Crear formulario").click()
+    expect(owner.locator("#modeler-status")).to_contain_text("Nombre de formulario no válido")
+    owner.get_by_label("Formulario nuevo (nombre de archivo)").fill("ref_aprobacion.schema.json")
+    owner.get_by_role("button", name="Crear formulario").click()
+    expect(owner.get_by_label("Formulario (forms/)")).to_have_value("ref_aprobacion.schema.json")
+    editor = owner.get_by_label("Esquema JSON de ref_aprobacion.schema.json")
+    schema = json.loads(editor.input_value())
+    schema["properties"]["motivo"] = {"type": "string", "title": "Motivo de la aprobación"}
+    schema["properties"]["monto"] = {"type": "integer", "minimum": "cero"}  # not a schema
+    editor.fill(json.dumps(schema))
+    owner.get_by_role("button", name="Validar").click()
+    expect(owner.locator("#modeler-status")).to_contain_text(
+        "formulario 'ref_aprobacion.schema.json': campo 'monto'"
+    )
+    del schema["properties"]["monto"]
+    editor.fill(json.dumps(schema))
+    expect(owner.locator("[data-form-preview]")).to_contain_text("Motivo de la aprobación")
+    owner.get_by_role("button", name="Validar").click()
+    expect(owner.get_by_text("El diagrama es válido.")).to_be_visible()
+    owner.get_by_role("button", name="Comparar con la versión publicada").click()
+    expect(owner.locator("#diff")).to_contain_text("ref_aprobacion.schema.json (añadido)")
+    expect(owner.locator("#diff")).to_contain_text("campos añadidos: motivo")

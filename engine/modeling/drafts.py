@@ -176,10 +176,8 @@ def save_draft(
 
 
 def _changed_only(
-    forms: dict[str, dict],
-    base: ProcessDefinition,
-    forms_dir: Path | None,  # type: ignore[type-arg]
-) -> dict[str, dict]:  # type: ignore[type-arg]
+    forms: dict[str, Any], base: ProcessDefinition, forms_dir: Path | None
+) -> dict[str, Any]:
     if forms_dir is None:
         return forms
     current = FormSource(forms_dir, stored=json.loads(base.forms))
@@ -194,7 +192,7 @@ def _changed_only(
     return kept
 
 
-def _overlay(session: Session, key: str, forms: Any) -> dict[str, dict]:  # type: ignore[type-arg]
+def _overlay(session: Session, key: str, forms: Any) -> dict[str, Any]:
     """The draft's forms: ``forms`` as sent (checked) or, when None, the saved draft's."""
     if forms is not None:
         return check_forms(forms)
@@ -202,7 +200,7 @@ def _overlay(session: Session, key: str, forms: Any) -> dict[str, dict]:  # type
     return json.loads(draft.forms) if draft else {}
 
 
-def draft_forms(session: Session, key: str) -> dict[str, dict]:  # type: ignore[type-arg]
+def draft_forms(session: Session, key: str) -> dict[str, Any]:
     """The forms the saved draft changes or adds (none without a draft)."""
     return _overlay(session, key, None)
 

@@ -64,7 +64,7 @@ def _size(value: Any) -> int:
     return len(json.dumps(value, ensure_ascii=False).encode("utf-8"))
 
 
-def check_form(name: str, schema: Any) -> dict:  # type: ignore[type-arg]
+def check_form(name: str, schema: Any) -> dict[str, Any]:
     """One form as the modeler sent it; raises ValidationError naming the form and the field."""
     where = f"formulario '{name}'"
     if not isinstance(schema, dict):
@@ -87,7 +87,7 @@ def check_form(name: str, schema: Any) -> dict:  # type: ignore[type-arg]
     return schema
 
 
-def check_forms(forms: Any) -> dict[str, dict]:  # type: ignore[type-arg]
+def check_forms(forms: Any) -> dict[str, dict[str, Any]]:
     """The forms of a draft ({file name: schema}), every one checked; nothing is kept when one
     fails."""
     if not isinstance(forms, dict):
@@ -114,7 +114,7 @@ class FormChange:
     other: list[str] = field(default_factory=list)  # top-level keywords: title, required…
 
 
-def _fields(schema: dict) -> dict[str, Any]:  # type: ignore[type-arg]
+def _fields(schema: dict[str, Any]) -> dict[str, Any]:
     props = schema.get("properties")
     return props if isinstance(props, dict) else {}
 
