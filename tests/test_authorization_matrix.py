@@ -515,6 +515,22 @@ def session_json(path: Callable[[World, str], str], body: dict[str, object]):  #
     return call
 
 
+def web_migrate(w: World, persona: str, target: str) -> str:
+    """The instance page's "Migrar a la versión N" (a form post): owners get the engine's
+    refusal back on the page (there is no version 99), everyone else 403, nothing moves."""
+    instance_id = w.instance[target]
+    response = w.client(persona).post(
+        f"/instancias/{instance_id}/migrar", data={"version": 99, "csrf_token": w.csrf[persona]}
+    )
+    with w.db.transaction() as s:
+        assert s.get(ProcessInstance, instance_id).process_version == 1
+    code = status(response)
+    if code == "302":
+        assert response.headers["Location"].endswith(f"/instancias/{instance_id}")
+        return ALLOWED
+    return code
+
+
 def gate(allowed: tuple[str, ...]):  # type: ignore[no-untyped-def]
     def expect(persona: str, _target: str) -> str:
         if persona == ANON:
@@ -579,10 +595,7 @@ MODELER_AND_HISTORY: dict[str, Route] = {
     "modeler.rollback": Route(
         session_json(lambda w, t: f"{DIAGRAM}/revertir", {"version": 99}), gate(OWNERS), False
     ),
-    "modeler.migrate": Route(
-        session_json(lambda w, t: f"/instancias/{w.instance[t]}/migrar", {"version": 99}),
-        gate(OWNERS),
-    ),
+    "processes.migrate": Route(web_migrate, gate(OWNERS)),
     "history.index": Route(get(lambda w, t: "/historial/"), page_gate(AUDITORS), False),
     "history.instance": Route(get(_history_instance), page_gate(AUDITORS)),
     "history.step": Route(get(_history_step), page_gate(AUDITORS)),
@@ -758,6 +771,7 @@ def test_csrf_is_required_on_every_form_post(world: World) -> None:
     for path in (
         f"/tareas/{world.ready['caj']}/tomar",
         f"/tareas/{world.ready['caj']}/comentarios",
+        f"/instancias/{world.instance['caj']}/migrar",
         "/procesos/ref_verificacion/iniciar",
         "/salir",
     ):

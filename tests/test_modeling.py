@@ -209,3 +209,32 @@ def test_auditors_cannot_change_anything(db: Database) -> None:
             select(runtime.ProcessInstance).where(runtime.ProcessInstance.household == "AUD-2")
         )
         assert list(rows) == []
+
+
+def with_scripts(source: str, post: str, condition: str) -> str:
+    """A post-script on ``registrar_visita`` and the condition of ``f_conforme`` replaced."""
+    source = source.replace(
+        '<spiffworkflow:property name="due" value="P3D"/>\n        </spiffworkflow:properties>',
+        '<spiffworkflow:property name="due" value="P3D"/>\n        </spiffworkflow:properties>\n'
+        f"        <spiffworkflow:postScript>{post}</spiffworkflow:postScript>",
+    )
+    return source.replace('decision == "conforme"', condition)
+
+
+def test_sandbox_refusals_name_their_element_and_block_publication(db: Database) -> None:
+    bad = with_scripts(SOURCE, "import os", "__import__('os')")
+    with db.transaction() as s:
+        findings, _ = modeling.check(s, KEY, bad, FORMS)
+    by_id = {f.element_id: f.message for f in findings}
+    assert set(by_id) == {"registrar_visita", "f_conforme"}
+    with db.write_transaction() as s:
+        modeling.save_draft(s, KEY, _actor(s, OWNER), bad)
+    with db.write_transaction() as s, pytest.raises(modeling.DraftRefused) as refused:
+        modeling.publish(s, KEY, _actor(s, OWNER), FORMS)
+    assert {f.element_id for f in refused.value.findings} == {"registrar_visita", "f_conforme"}
+    good = with_scripts(SOURCE, "visitado = True", 'decision == "conforme" and visitado')
+    with db.transaction() as s:
+        assert modeling.check(s, KEY, good, FORMS)[0] == []
+    with db.write_transaction() as s:
+        modeling.save_draft(s, KEY, _actor(s, OWNER), good)
+        assert modeling.publish(s, KEY, _actor(s, OWNER), FORMS).created

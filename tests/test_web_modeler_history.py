@@ -59,13 +59,51 @@ def test_owner_page_and_endpoints(client: FlaskClient) -> None:
     page = client.get(f"/modelador/{KEY}")
     assert "<script>alert(1)" not in page.text
     r = client.post(f"/modelador/{KEY}/publicar", json={}, headers=headers)
-    assert r.status_code == 422 and r.json["problems"]
+    assert r.status_code == 422 and r.json["problems"][0]["element_id"] == "Lane_gl"
     fixed = SOURCE.replace('name="Revisar resultado"', 'name="Revisar el resultado"')
     client.post(f"/modelador/{KEY}/borrador", json={"xml": fixed}, headers=headers)
     r = client.post(f"/modelador/{KEY}/comparar", json={"xml": fixed}, headers=headers)
     assert r.json["changed"][0]["id"] == "revisar"
     r = client.post(f"/modelador/{KEY}/publicar", json={}, headers=headers)
     assert r.status_code == 200 and r.json["version"] == 2
+
+
+def test_forms_travel_with_the_draft_and_bad_ones_are_refused(client: FlaskClient) -> None:
+    login(client, "jefe.uvcc")
+    headers = {"X-CSRFToken": _token(client, f"/modelador/{KEY}")}
+    form = {"type": "object", "properties": {"nota": {"type": "string", "title": "Nota"}}}
+    uses = SOURCE.replace('value="ref_decision.schema.json"', 'value="web_nota.schema.json"', 1)
+    bad = {"web_nota.schema.json": {"type": "object", "properties": {"nota": {"type": 5}}}}
+    for path in ("validar", "comparar", "borrador"):
+        r = client.post(
+            f"/modelador/{KEY}/{path}", json={"xml": uses, "forms": bad}, headers=headers
+        )
+        assert r.status_code == 422, path
+        assert "formulario 'web_nota.schema.json'" in r.json["message"]
+        assert "campo 'nota'" in r.json["message"]
+    r = client.post(f"/modelador/{KEY}/validar", json={"xml": uses, "forms": {}}, headers=headers)
+    assert [p["element_id"] for p in r.json["problems"]] == ["revisar"]
+    forms = {"web_nota.schema.json": form}
+    r = client.post(
+        f"/modelador/{KEY}/borrador", json={"xml": uses, "forms": forms}, headers=headers
+    )
+    assert r.status_code == 200 and r.json["forms"] == ["web_nota.schema.json"]
+    r = client.post(f"/modelador/{KEY}/validar", json={"xml": None}, headers=headers)
+    assert r.json["problems"] == []
+    r = client.post(f"/modelador/{KEY}/comparar", json={"xml": None}, headers=headers)
+    assert r.json["forms"] == [
+        {
+            "name": "web_nota.schema.json",
+            "status": "añadido",
+            "added": ["nota"],
+            "removed": [],
+            "changed": [],
+            "other": [],
+        }
+    ]
+    page = client.get(f"/modelador/{KEY}").text
+    assert 'data-draft-forms="[&#34;web_nota.schema.json&#34;]"' in page
+    client.post(f"/modelador/{KEY}/borrador", json={"xml": SOURCE, "forms": {}}, headers=headers)
 
 
 def test_non_owner_reads_only(client: FlaskClient) -> None:
@@ -111,17 +149,27 @@ def test_diagrams_are_served_as_inert_text_and_drafts_only_to_editors(client: Fl
     assert "sandbox" in r.headers["Content-Security-Policy"]
 
 
-def test_instance_migration_endpoint(client: FlaskClient, database) -> None:  # type: ignore[no-untyped-def]
+def test_instance_migration_form(client: FlaskClient, database) -> None:  # type: ignore[no-untyped-def]
+    """The instance page's form post: refusals come back on the page with their reason (the
+    owner sees no button while the instance runs on the latest version), others get 403."""
     instance = start(database[1], KEY, "gl.cajamarca", {"co_hogar": "H-MIG"})
     login(client, "jefe.uvcc")
-    token = _token(client, f"/modelador/{KEY}")
-    r = client.post(f"/instancias/{instance}/migrar", json={}, headers={"X-CSRFToken": token})
-    assert r.status_code == 409 and "ya corre en la versión" in r.json["message"]
-    r = client.post(
-        f"/instancias/{instance}/migrar", json={"version": 1}, headers={"X-CSRFToken": token}
+    page = client.get(f"/instancias/{instance}").text
+    assert "Migrar a la versión" not in page
+    token = csrf_token(page)
+    r = client.post(f"/instancias/{instance}/migrar", data={"csrf_token": token})
+    assert r.status_code == 302 and r.headers["Location"].endswith(f"/instancias/{instance}")
+    assert (
+        "No se migró: la instancia ya corre en la versión" in client.get(r.headers["Location"]).text
     )
-    assert r.status_code == 409 and "más reciente" in r.json["message"]
+    r = client.post(
+        f"/instancias/{instance}/migrar",
+        data={"csrf_token": token, "version": 1},
+        follow_redirects=True,
+    )
+    assert "solo se migra a una versión más reciente" in r.text
+    assert client.post(f"/instancias/{instance}/migrar", data={"version": 1}).status_code == 400
     login(client, "gl.cajamarca")
     token = csrf_token(client.get("/procesos/").text)
-    r = client.post(f"/instancias/{instance}/migrar", json={}, headers={"X-CSRFToken": token})
+    r = client.post(f"/instancias/{instance}/migrar", data={"csrf_token": token})
     assert r.status_code == 403

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from flask import Blueprint, Response, abort, jsonify, render_template, request
@@ -30,6 +31,9 @@ def _body() -> dict[str, Any]:
 
 
 def _error(exc: DomainError) -> tuple[Response, int]:
+    if isinstance(exc, modeling.DraftRefused):
+        problems = [f.as_dict() for f in exc.findings]
+        return jsonify(message="El diagrama tiene problemas.", problems=problems), 422
     if isinstance(exc, DefinitionRefused):
         problems = [
             {"element_id": "", "line": p.line, "where": p.where, "message": p.message}
@@ -68,14 +72,17 @@ def page(key: str) -> str:
         definition = modeling.published(session, key, shown)
     except NotFound:
         abort(404)
+    editable = not shown and modeling.may_publish(session, key, actor)
+    edited = modeling.draft_forms(session, key) if editable else {}
     return render_template(
         "modeler/page.html",
         definition=definition,
         shown=shown,
-        editable=not shown and modeling.may_publish(session, key, actor),
+        editable=editable,
         draft=modeling.draft_of(session, key),
+        draft_forms=sorted(edited),
         versions=modeling.versions(session, key),
-        catalog=catalog(session, definition, _forms_dir()),
+        catalog=catalog(session, definition, _forms_dir(), edited),
     )
 
 
@@ -107,8 +114,11 @@ def xml(key: str) -> Response:
 @login_required
 def validate(key: str) -> Any:
     session = db.session()
+    body = _body()
     try:
-        findings, _ = modeling.check(session, key, _body().get("xml"), _forms_dir())
+        findings, _ = modeling.check(
+            session, key, body.get("xml"), _forms_dir(), forms=body.get("forms")
+        )
     except DomainError as exc:
         return _error(exc)
     return jsonify(problems=[f.as_dict() for f in findings])
@@ -118,8 +128,9 @@ def validate(key: str) -> Any:
 @login_required
 def compare(key: str) -> Any:
     session = db.session()
+    body = _body()
     try:
-        result = modeling.diff(session, key, _body().get("xml"), _forms_dir())
+        result = modeling.diff(session, key, body.get("xml"), _forms_dir(), forms=body.get("forms"))
     except DomainError as exc:
         return _error(exc)
     return jsonify(result.as_dict())
@@ -128,11 +139,22 @@ def compare(key: str) -> Any:
 @bp.post("/modelador/<key>/borrador")
 @login_required
 def save(key: str) -> Any:
-    xml_text = _body().get("xml")
+    body = _body()
     try:
         with db.database().write_transaction() as session:
-            draft = modeling.save_draft(session, key, db.current_actor(session), xml_text)
-            saved = {"sha256": draft.sha256, "base_version": draft.base_version}
+            draft = modeling.save_draft(
+                session,
+                key,
+                db.current_actor(session),
+                body.get("xml"),
+                forms=body.get("forms"),
+                forms_dir=_forms_dir(),
+            )
+            saved = {
+                "sha256": draft.sha256,
+                "base_version": draft.base_version,
+                "forms": sorted(json.loads(draft.forms)),
+            }
     except DomainError as exc:
         return _error(exc)
     return jsonify(saved)
@@ -163,18 +185,3 @@ def rollback(key: str) -> Any:
     except DomainError as exc:
         return _error(exc)
     return jsonify(version=result.version)
-
-
-@bp.post("/instancias/<int:instance_id>/migrar")
-@login_required
-def migrate(instance_id: int) -> Any:
-    body = request.get_json(silent=True) or {}
-    version = body.get("version") if isinstance(body.get("version"), int) else None
-    try:
-        with db.database().write_transaction() as session:
-            moved = modeling.migrate_instance(
-                session, instance_id, db.current_actor(session), version
-            )
-    except DomainError as exc:
-        return _error(exc)
-    return jsonify(from_version=moved.from_version, to_version=moved.to_version)

@@ -1,5 +1,5 @@
-"""Starting processes (``/procesos``), "Mis solicitudes" and the instance page, and the
-dashboard of Jefes and the Director (``/tablero``)."""
+"""Starting processes (``/procesos``), "Mis solicitudes" and the instance page (with the
+owner's "Migrar a la versión N"), and the dashboard of Jefes and the Director (``/tablero``)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import json
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from engine import jobs, runtime
+from engine import jobs, modeling, runtime
 from engine.definitions.validate import START_FORM_PROPERTY, START_UI_FORM_PROPERTY
 from engine.documents import documents_of
 from engine.errors import DomainError, NotFound, PermissionDenied
@@ -102,7 +102,31 @@ def instance(instance_id: int) -> str:
         detail=detail,
         view=view,
         documents=documents_of(session, instance_id),
+        migrate_to=modeling.migration_offer(session, detail.instance, db.current_actor(session)),
     )
+
+
+@bp.post("/instancias/<int:instance_id>/migrar")
+@login_required
+def migrate(instance_id: int) -> Response:
+    """Moves a running instance to a newer version (``migrate_instance`` decides who may and
+    whether it can); a refusal comes back with its reason, someone else gets 403."""
+    version = request.form.get("version", type=int)
+    try:
+        with db.database().write_transaction() as session:
+            moved = modeling.migrate_instance(
+                session, instance_id, db.current_actor(session), version
+            )
+        flash(
+            f"Migró la solicitud N° {instance_id} de la versión {moved.from_version} "
+            f"a la versión {moved.to_version}.",
+            "ok",
+        )
+    except PermissionDenied:
+        abort(403)
+    except DomainError as exc:  # the reason, on the page (a missing instance 404s there)
+        flash(f"No se migró: {exc}", "error")
+    return redirect(url_for("processes.instance", instance_id=instance_id))
 
 
 @bp.route("/instancias/<int:instance_id>/progreso")

@@ -61,15 +61,19 @@ START_UI_FORM_PROPERTY = "startUiForm"
 
 @dataclass(frozen=True)
 class FormSource:
-    """Where a diagram's forms come from: ``forms/``, and the forms a published version
-    already carries (``stored``), used first when ``prefer_stored`` (a roll-back republishes
-    a version as it was) and otherwise only for files missing from ``forms/``."""
+    """Where a diagram's forms come from: the forms a modeler's draft changes or adds
+    (``draft``, always first), ``forms/``, and the forms a published version already carries
+    (``stored``), used first when ``prefer_stored`` (a roll-back republishes a version as it
+    was) and otherwise only for files missing from ``forms/``."""
 
     forms_dir: Path
     stored: dict[str, dict] | None = None  # type: ignore[type-arg]
     prefer_stored: bool = False
+    draft: dict[str, dict] | None = None  # type: ignore[type-arg]
 
     def load(self, name: str) -> dict:  # type: ignore[type-arg]
+        if self.draft and name in self.draft:
+            return self.draft[name]
         stored = self.stored or {}
         if self.prefer_stored and name in stored:
             return stored[name]

@@ -10,6 +10,7 @@ from typing import Any
 from lxml import etree
 
 from engine.definitions.inspect import NS, SPIFF_NS, properties_of
+from engine.modeling.forms import FormChange
 from engine.modeling.graph import graph_of, local, process_node
 
 FIELD_LABELS = {
@@ -47,10 +48,11 @@ class Diff:
     added: list[Entry] = field(default_factory=list)
     removed: list[Entry] = field(default_factory=list)
     changed: list[Change] = field(default_factory=list)
+    forms: list[FormChange] = field(default_factory=list)
 
     @property
     def empty(self) -> bool:
-        return not (self.added or self.removed or self.changed)
+        return not (self.added or self.removed or self.changed or self.forms)
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self) | {"empty": self.empty}

@@ -1,6 +1,10 @@
 """The modeler's unit of work: save a draft, validate it, compare it with the published
 version, publish it as a new version, or roll back to an earlier version.
 
+A draft is a diagram and the forms it changes or adds; its forms are overlaid on the
+published ones when it is checked, compared and published (the new version's forms snapshot
+takes them, so instances on older versions keep their forms).
+
 Only the process owner (the position named by the published version's ``owner``) and
 administrators may change a process; everyone else reads. Drafts never touch instances:
 instances point at published versions only. Every change is audited in its transaction.
@@ -22,11 +26,21 @@ from engine import audit
 from engine.db import utcnow
 from engine.definitions.deploy import Candidate, DeployResult, check_file, publish_candidate
 from engine.definitions.deploy import latest_definition as _latest
+from engine.definitions.inspect import inspect_document
 from engine.definitions.models import ProcessDefinition
-from engine.definitions.validate import DefinitionRefused, FormSource, Problem
+from engine.definitions.validate import (
+    FORM_PROPERTY,
+    START_FORM_PROPERTY,
+    START_UI_FORM_PROPERTY,
+    UI_FORM_PROPERTY,
+    DefinitionRefused,
+    FormSource,
+    Problem,
+)
 from engine.definitions.xml import XmlRefused, parse_untrusted
 from engine.errors import NotFound, PermissionDenied, ValidationError
 from engine.modeling.diff import Diff, diff_documents
+from engine.modeling.forms import check_forms, form_changes
 from engine.modeling.graph import graph_of, process_node, unreachable
 from engine.modeling.models import ProcessDraft
 from engine.runtime.actors import Actor, require_writer
@@ -51,6 +65,16 @@ class Finding:
             "where": self.where,
             "message": self.message,
         }
+
+
+class DraftRefused(DefinitionRefused):
+    """The draft cannot be published; ``findings`` name the element of each problem."""
+
+    def __init__(self, filename: str, findings: list[Finding]) -> None:
+        self.findings = findings
+        super().__init__(
+            [Problem(filename, f.line, f.where or f.element_id, f.message) for f in findings]
+        )
 
 
 def published(session: Session, key: str, version: int | None = None) -> ProcessDefinition:
@@ -101,7 +125,18 @@ def draft_of(session: Session, key: str) -> ProcessDraft | None:
     return session.scalar(select(ProcessDraft).where(ProcessDraft.key == key))
 
 
-def save_draft(session: Session, key: str, actor: Actor, xml: str) -> ProcessDraft:
+def save_draft(
+    session: Session,
+    key: str,
+    actor: Actor,
+    xml: str,
+    *,
+    forms: Any = None,
+    forms_dir: Path | None = None,
+) -> ProcessDraft:
+    """Saves the diagram and the forms the modeler sent (``{file name: schema}``, untrusted;
+    None keeps the draft's forms). Forms equal to what the published version would use are
+    not kept (with ``forms_dir``): a draft carries only the forms it changes or adds."""
     position = require_publisher(session, key, actor)
     data = _bytes(xml)
     try:
@@ -111,8 +146,14 @@ def save_draft(session: Session, key: str, actor: Actor, xml: str) -> ProcessDra
     if process_node(root, key) is None:
         raise ValidationError("xml", f"el diagrama no contiene el proceso '{key}'")
     base = published(session, key)
-    draft = draft_of(session, key) or ProcessDraft(key=key)
+    draft = draft_of(session, key)
+    if forms is None:
+        kept = json.loads(draft.forms) if draft else {}
+    else:
+        kept = _changed_only(check_forms(forms), base, forms_dir)
+    draft = draft or ProcessDraft(key=key)
     draft.base_version, draft.source = base.version, xml
+    draft.forms = json.dumps(kept, sort_keys=True, ensure_ascii=False)
     draft.sha256 = hashlib.sha256(data).hexdigest()
     draft.saved_by_user_id, draft.saved_at = actor.user_id, utcnow()
     session.add(draft)
@@ -124,9 +165,44 @@ def save_draft(session: Session, key: str, actor: Actor, xml: str) -> ProcessDra
         actor_position_id=position,
         process_key=key,
         process_version=base.version,
-        data={"sha256": draft.sha256, "base_version": base.version},
+        data={
+            "sha256": draft.sha256,
+            "base_version": base.version,
+            "forms": sorted(kept),
+            "forms_sha256": hashlib.sha256(draft.forms.encode("utf-8")).hexdigest(),
+        },
     )
     return draft
+
+
+def _changed_only(
+    forms: dict[str, Any], base: ProcessDefinition, forms_dir: Path | None
+) -> dict[str, Any]:
+    if forms_dir is None:
+        return forms
+    current = FormSource(forms_dir, stored=json.loads(base.forms))
+    kept = {}
+    for name, schema in forms.items():
+        try:
+            if current.load(name) == schema:
+                continue
+        except ValueError:
+            pass  # a form the draft adds
+        kept[name] = schema
+    return kept
+
+
+def _overlay(session: Session, key: str, forms: Any) -> dict[str, Any]:
+    """The draft's forms: ``forms`` as sent (checked) or, when None, the saved draft's."""
+    if forms is not None:
+        return check_forms(forms)
+    draft = draft_of(session, key)
+    return json.loads(draft.forms) if draft else {}
+
+
+def draft_forms(session: Session, key: str) -> dict[str, Any]:
+    """The forms the saved draft changes or adds (none without a draft)."""
+    return _overlay(session, key, None)
 
 
 def _bytes(xml: str) -> bytes:
@@ -148,13 +224,15 @@ def _source_of(session: Session, key: str, xml: str | None) -> str:
 
 
 def check(
-    session: Session, key: str, xml: str | None, forms_dir: Path
+    session: Session, key: str, xml: str | None, forms_dir: Path, forms: Any = None
 ) -> tuple[list[Finding], list[Candidate]]:
-    """Every problem of the diagram (the draft when ``xml`` is None), without writing."""
+    """Every problem of the diagram (the draft when ``xml`` is None), without writing. User
+    tasks' forms are looked up in ``forms`` (else the draft's forms), then the published ones."""
     base = published(session, key)
+    overlay = _overlay(session, key, forms)
     data = _bytes(_source_of(session, key, xml))
-    forms = FormSource(forms_dir, stored=json.loads(base.forms))
-    return _check_bytes(session, key, data, base.filename, forms)
+    source = FormSource(forms_dir, stored=json.loads(base.forms), draft=overlay)
+    return _check_bytes(session, key, data, base.filename, source)
 
 
 def _check_bytes(
@@ -205,20 +283,37 @@ def _finding(root: etree._Element, problem: Problem) -> Finding:
     return Finding(element_id, problem.line, problem.where, problem.message)
 
 
-def diff(session: Session, key: str, xml: str | None, forms_dir: Path) -> Diff:
-    """The draft (or ``xml``) against the published version."""
+def diff(session: Session, key: str, xml: str | None, forms_dir: Path, forms: Any = None) -> Diff:
+    """The draft (or ``xml`` with ``forms``) against the published version: its elements and
+    the forms the new version would carry."""
     base = published(session, key)
+    overlay = _overlay(session, key, forms)
     new_root = parse_untrusted(_bytes(_source_of(session, key, xml)), base.filename)
     old_root = parse_untrusted(base.source.encode("utf-8"), base.filename)
     stored = json.loads(base.forms)
-    new_forms = dict(stored)
-    source = FormSource(forms_dir, stored=stored)
-    for name in stored:
+    source = FormSource(forms_dir, stored=stored, draft=overlay)
+    new_forms = {}
+    for name in _form_names(new_root, key):
         try:
             new_forms[name] = source.load(name)
         except ValueError:
+            continue  # a missing form is a validation problem, not a change
+    result = diff_documents(old_root, new_root, key, stored, new_forms)
+    result.forms = form_changes(stored, new_forms)
+    return result
+
+
+def _form_names(root: etree._Element, key: str) -> set[str]:
+    """The forms a diagram's process uses: its start form and its human tasks' forms."""
+    names: set[str] = set()
+    for info in inspect_document(root):
+        if info.key != key:
             continue
-    return diff_documents(old_root, new_root, key, stored, new_forms)
+        starts = (START_FORM_PROPERTY, START_UI_FORM_PROPERTY)
+        names.update(info.properties.get(p, "") for p in starts)
+        for task in info.human_tasks:
+            names.update(task.properties.get(p, "") for p in (FORM_PROPERTY, UI_FORM_PROPERTY))
+    return names - {""}
 
 
 def publish(session: Session, key: str, actor: Actor, forms_dir: Path) -> DeployResult:
@@ -251,9 +346,7 @@ def _publish_checked(
     filename: str,
 ) -> DeployResult:
     if findings:
-        raise DefinitionRefused(
-            [Problem(filename, f.line, f.where or f.element_id, f.message) for f in findings]
-        )
+        raise DraftRefused(filename, findings)
     if len(candidates) != 1:
         raise ValidationError("xml", "el diagrama no tiene un proceso ejecutable publicable")
     candidate = Candidate(candidates[0].info, filename, candidates[0].source, candidates[0].forms)

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from engine.definitions.store import LoadedDefinition, load, load_by_id
 from engine.errors import DomainError, PermissionDenied
-from engine.modeling.drafts import published
+from engine.modeling.drafts import may_publish, published
 from engine.runtime import serialization
 from engine.runtime.actors import Actor, require_writer
 from engine.runtime.audit_context import record
@@ -98,6 +98,18 @@ def _target_checked(session: Session, instance, target) -> LoadedDefinition:  # 
             f"{', '.join(history)}, que no existe en esa versión"
         )
     return new
+
+
+def migration_offer(session: Session, instance, actor: Actor) -> int | None:  # type: ignore[no-untyped-def]
+    """The version ``actor`` may offer to move ``instance`` to: the latest, when the instance
+    still runs on an older one and the actor owns the process (or administers). Whether the
+    move is possible is decided, with its reason, by ``migrate_instance``."""
+    if instance.state not in ("running", "suspended"):
+        return None
+    latest = published(session, instance.process_key).version
+    if latest <= instance.process_version or not may_publish(session, instance.process_key, actor):
+        return None
+    return latest
 
 
 def migrate_instance(

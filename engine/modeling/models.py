@@ -11,8 +11,9 @@ from engine.db import Base, UTCDateTime, utcnow
 
 
 class ProcessDraft(Base):
-    """The one draft of a process (by key), edited from ``base_version``. Instances never
-    see it: only ``publish`` turns it into a ``ProcessDefinition``."""
+    """The one draft of a process (by key), edited from ``base_version``: its diagram and the
+    forms it changes or adds (JSON ``{file name: schema}``). Instances never see it: only
+    ``publish`` turns it into a ``ProcessDefinition`` (whose forms snapshot takes them)."""
 
     __tablename__ = "process_draft"
 
@@ -21,5 +22,6 @@ class ProcessDraft(Base):
     base_version: Mapped[int] = mapped_column(Integer)
     source: Mapped[str] = mapped_column(Text)
     sha256: Mapped[str] = mapped_column(String(64))
+    forms: Mapped[str] = mapped_column(Text, default="{}", server_default="{}")
     saved_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("org_user.id"))
     saved_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -1,6 +1,7 @@
 // The modeler's form editor: a JSON Schema in a textarea and its live rjsf preview, as the
 // task page will render it. The modeler sends the selected user task's form with the
-// "juntos:form" event; editing here previews only (forms/ are files of the repository).
+// "juntos:form" event; every edit goes back with "juntos:form-edited" ({name, schema}, schema
+// null while the text is not JSON), and the modeler saves it with the draft.
 import React, { useEffect, useState } from "react";
 import { createRoot } from "react-dom/client";
 import Form from "@rjsf/core";
@@ -9,6 +10,23 @@ import Ajv2020 from "ajv/dist/2020";
 import { localize } from "./form-es.js";
 
 const validator = customizeValidator({ AjvClass: Ajv2020 });
+
+// A schema rjsf cannot draw must not take the editor down with it.
+class Preview extends React.Component {
+  constructor(props) {
+    super(props);
+    this.state = { failed: "" };
+  }
+
+  static getDerivedStateFromError(exc) {
+    return { failed: exc.message || String(exc) };
+  }
+
+  render() {
+    if (this.state.failed) return <p className="error">La vista previa no puede mostrar este esquema: {this.state.failed}</p>;
+    return this.props.children;
+  }
+}
 
 function FormEditor() {
   const [name, setName] = useState("");
@@ -30,12 +48,16 @@ function FormEditor() {
 
   const edit = (value) => {
     setText(value);
+    let parsed = null;
     try {
-      setSchema(JSON.parse(value));
-      setError("");
+      parsed = JSON.parse(value);
+      const isObject = parsed !== null && typeof parsed === "object" && !Array.isArray(parsed);
+      setSchema(isObject ? parsed : null);
+      setError(isObject ? "" : "El esquema debe ser un objeto JSON.");
     } catch (exc) {
       setError("JSON no válido: " + exc.message);
     }
+    window.dispatchEvent(new CustomEvent("juntos:form-edited", { detail: { name, schema: parsed } }));
   };
 
   if (!name) return <p className="muted">Seleccione una tarea de usuario con formulario.</p>;
@@ -48,9 +70,11 @@ function FormEditor() {
       </div>
       <div aria-label="Vista previa del formulario" data-form-preview>
         {schema && !error && (
-          <Form schema={schema} validator={validator} transformErrors={localize} noHtml5Validate>
-            <p className="muted small">Vista previa: así verá el formulario quien realice la tarea.</p>
-          </Form>
+          <Preview key={text}>
+            <Form schema={schema} validator={validator} transformErrors={localize} noHtml5Validate>
+              <p className="muted small">Vista previa: así verá el formulario quien realice la tarea.</p>
+            </Form>
+          </Preview>
         )}
       </div>
     </div>

@@ -1,7 +1,9 @@
 // The process owner's modeler: bpmn-js Modeler + bpmn-js-properties-panel, the
 // `spiffworkflow:` extension elements described by our own moddle descriptor, and the
 // JUNTOS pickers (lane → cargo, user task → form, service task → operation and its
-// parameters, due dates). Non-owners get the viewer. Mounted on <div id="modeler" data-…>.
+// parameters, due dates, scripts: script task, pre/post scripts, flow conditions). Forms
+// edited in the form editor (form-preview.jsx, "juntos:form-edited" events) travel with the
+// draft. Non-owners get the viewer. Mounted on <div id="modeler" data-…>.
 import BpmnModeler from "bpmn-js/lib/Modeler";
 import NavigatedViewer from "bpmn-js/lib/NavigatedViewer";
 import { BpmnPropertiesPanelModule, BpmnPropertiesProviderModule } from "bpmn-js-properties-panel";
@@ -13,6 +15,11 @@ const catalog = data("catalog");
 const editable = root.dataset.editable === "true";
 const csrf = root.dataset.csrf;
 const $ = (sel) => document.querySelector(sel);
+// The forms this draft changes or adds (name → schema), and those whose text is not JSON.
+const edited = {};
+for (const name of data("draftForms") || []) edited[name] = catalog.forms[name];
+const unparsable = new Set();
+const FORM_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]*(\.[A-Za-z0-9_-]+)*\.json$/;
 
 const modeler = editable
   ? new BpmnModeler({
@@ -121,6 +128,23 @@ function operatorOf(obj) {
   return { name: op ? op.id : "", params, result: op ? op.resultVariable || "" : "" };
 }
 
+function getBody(obj, type) {
+  const ext = extension(obj, type, false);
+  return ext ? ext.value || "" : "";
+}
+
+function setBody(obj, type, value) {
+  const ext = extension(obj, type, Boolean(value));
+  if (!ext) return;
+  if (value) {
+    ext.value = value;
+  } else {
+    const values = obj.extensionElements.values;
+    values.splice(values.indexOf(ext), 1);
+  }
+  changed();
+}
+
 let selected = null;
 function changed() {
   if (selected) modeler.get("eventBus").fire("elements.changed", { elements: [selected] });
@@ -165,15 +189,59 @@ function humanTaskFields(obj) {
     window.dispatchEvent(new CustomEvent("juntos:form", { detail: { name, schema } }));
   };
   showForm(getProp(obj, "formJsonSchemaFilename"));
+  const newName = text("", () => {}, { placeholder: "nuevo.schema.json" });
+  const create = el("button", { type: "button", onclick: () => {
+    const name = newName.value.trim();
+    if (!FORM_NAME.test(name)) return say("error", "Nombre de formulario no válido: letras, números, '-', '_' y puntos, terminado en .json.");
+    if (catalog.forms[name]) return say("error", `Ya existe el formulario ${name}.`);
+    const schema = { $schema: "https://json-schema.org/draft/2020-12/schema", title: name, type: "object", properties: {} };
+    catalog.forms[name] = edited[name] = schema;
+    setProp(obj, "formJsonSchemaFilename", name);
+    showPickers(selected);
+    say("ok", `Formulario ${name} creado: añada sus campos en el editor y guarde el borrador.`);
+  } }, "Crear formulario");
   return [
     field("Formulario (forms/)", select(Object.keys(catalog.forms), getProp(obj, "formJsonSchemaFilename"), (v) => {
       setProp(obj, "formJsonSchemaFilename", v);
       showForm(v);
     })),
+    preview,
+    field("Formulario nuevo (nombre de archivo)", newName),
+    create,
     field("Plazo (ISO 8601)", text(getProp(obj, "due"), (v) => setProp(obj, "due", v), { placeholder: "P3D" })),
     field("Prioridad", text(getProp(obj, "priority"), (v) => setProp(obj, "priority", v))),
-    preview,
   ];
+}
+
+function code(value, onchange, rows = "4") {
+  const area = el("textarea", { rows, spellcheck: "false", class: "code", onchange: (e) => onchange(e.target.value.trim()) });
+  area.value = value || "";
+  return area;
+}
+
+// spiffworkflow:preScript / postScript: run before the task starts and after it completes
+function prePostFields(obj) {
+  return [
+    field("Script previo (preScript)", code(getBody(obj, "spiffworkflow:PreScript"), (v) => setBody(obj, "spiffworkflow:PreScript", v))),
+    field("Script posterior (postScript)", code(getBody(obj, "spiffworkflow:PostScript"), (v) => setBody(obj, "spiffworkflow:PostScript", v))),
+  ];
+}
+
+function conditionFields(element) {
+  const obj = element.businessObject;
+  const source = obj.sourceRef;
+  if (source && source.default === obj) {
+    return [el("p", { class: "muted" }, "Flujo por defecto de la compuerta: se toma cuando ninguna condición se cumple.")];
+  }
+  const gateway = source && /Gateway$/.test(source.$type) && source.$type !== "bpmn:ParallelGateway";
+  if (!gateway && !obj.conditionExpression) {
+    return [el("p", { class: "muted" }, "Este flujo no sale de una compuerta exclusiva o inclusiva: no lleva condición.")];
+  }
+  const current = obj.conditionExpression ? obj.conditionExpression.body || "" : "";
+  return [field("Condición (expresión Python del sandbox)", code(current, (v) => {
+    const expression = v ? modeler.get("bpmnFactory").create("bpmn:FormalExpression", { body: v }) : undefined;
+    modeler.get("modeling").updateProperties(element, { conditionExpression: expression });
+  }, "3"))];
 }
 
 function serviceTaskFields(obj) {
@@ -210,10 +278,11 @@ function serviceTaskFields(obj) {
   ];
 }
 
-function scriptFields(obj) {
-  const area = el("textarea", { rows: "6", onchange: (e) => { obj.script = e.target.value; changed(); } });
-  area.value = obj.script || "";
-  return [field("Script (Python del sandbox)", area)];
+function scriptFields(element) {
+  const obj = element.businessObject;
+  return [field("Script (Python del sandbox)", code(obj.script, (v) => {
+    modeler.get("modeling").updateProperties(element, { script: v || undefined, scriptFormat: obj.scriptFormat || "python" });
+  }, "8"))];
 }
 
 function pickersFor(element) {
@@ -225,9 +294,10 @@ function pickersFor(element) {
     }))];
   }
   if (type === "bpmn:Process" || type === "bpmn:Participant") return processFields(obj);
-  if (type === "bpmn:UserTask" || type === "bpmn:ManualTask") return humanTaskFields(obj);
-  if (type === "bpmn:ServiceTask") return serviceTaskFields(obj);
-  if (type === "bpmn:ScriptTask") return scriptFields(obj);
+  if (type === "bpmn:UserTask" || type === "bpmn:ManualTask") return [...humanTaskFields(obj), ...prePostFields(obj)];
+  if (type === "bpmn:ServiceTask") return [...serviceTaskFields(obj), ...prePostFields(obj)];
+  if (type === "bpmn:ScriptTask") return [...scriptFields(element), ...prePostFields(obj)];
+  if (type === "bpmn:SequenceFlow") return conditionFields(element);
   return [el("p", { class: "muted" }, "Este elemento no tiene propiedades de JUNTOS.")];
 }
 
@@ -255,8 +325,13 @@ function highlight(problems) {
 function listProblems(problems) {
   const out = $("#problems");
   out.replaceChildren();
+  const registry = modeler.get("elementRegistry");
   for (const p of problems) {
-    out.append(el("li", { "data-element": p.element_id || "" }, el("strong", {}, p.element_id || p.where), " — " + p.message));
+    const target = p.element_id && registry.get(p.element_id);
+    const name = target
+      ? el("a", { href: "#canvas", onclick: (e) => { e.preventDefault(); modeler.get("selection").select(target); } }, p.element_id)
+      : el("strong", {}, p.element_id || p.where);
+    out.append(el("li", { "data-element": p.element_id || "" }, name, " — " + p.message));
   }
   highlight(problems);
 }
@@ -275,34 +350,72 @@ function showDiff(d) {
   const label = (i) => `${i.name || "(sin nombre)"} (${i.id})`;
   section("Añadidos", d.added, (i) => [label(i)]);
   section("Eliminados", d.removed, (i) => [label(i)]);
+  const change = (f) => f.field === "form"
+    ? `${f.label}: cambió (vea Formularios)`
+    : `${f.label}: ${JSON.stringify(f.before)} → ${JSON.stringify(f.after)}`;
   section("Modificados", d.changed, (i) => [
     label(i),
-    el("ul", {}, ...i.fields.map((f) => el("li", {}, `${f.label}: ${JSON.stringify(f.before)} → ${JSON.stringify(f.after)}`))),
+    el("ul", {}, ...i.fields.map((f) => el("li", {}, change(f)))),
   ]);
+  const list = (title, names) => (names.length ? [el("li", {}, `${title}: ${names.join(", ")}`)] : []);
+  section("Formularios", d.forms || [], (f) => [
+    `${f.name} (${f.status})`,
+    el("ul", {}, ...list("campos añadidos", f.added), ...list("campos quitados", f.removed),
+      ...list("campos modificados", f.changed), ...list("otras claves", f.other)),
+  ]);
+}
+
+window.addEventListener("juntos:form-edited", (e) => {
+  const { name, schema } = e.detail;
+  if (!name) return;
+  if (schema === null) {
+    unparsable.add(name);
+  } else {
+    unparsable.delete(name);
+    catalog.forms[name] = edited[name] = schema;
+  }
+  dirty = true;
+});
+
+// The diagram and the edited forms, or null (and a message) while a form is not JSON.
+async function draft() {
+  if (unparsable.size) {
+    say("error", `El formulario ${[...unparsable].join(", ")} no es JSON válido: corríjalo antes de continuar.`);
+    return null;
+  }
+  return { xml: await currentXml(), forms: edited };
 }
 
 const urls = root.dataset;
 const actions = {
   async validar() {
-    const r = await call(urls.validateUrl, { xml: await currentXml() });
+    const body = await draft();
+    if (!body) return;
+    const r = await call(urls.validateUrl, body);
     listProblems(r.body.problems || []);
     if (r.status !== 200) return say("error", r.body.message || "No se pudo validar.");
     say(r.body.problems.length ? "error" : "ok",
       r.body.problems.length ? `${r.body.problems.length} problema(s) encontrados.` : "El diagrama es válido.");
   },
   async guardar() {
-    const r = await call(urls.draftUrl, { xml: await currentXml() });
+    const body = await draft();
+    if (!body) return false;
+    const r = await call(urls.draftUrl, body);
     if (r.status === 200) dirty = false;
-    say(r.status === 200 ? "ok" : "error", r.status === 200 ? "Borrador guardado." : r.body.message);
+    const forms = r.status === 200 && r.body.forms.length ? ` con ${r.body.forms.length} formulario(s) editado(s): ${r.body.forms.join(", ")}` : "";
+    say(r.status === 200 ? "ok" : "error", r.status === 200 ? `Borrador guardado${forms}.` : r.body.message);
+    return r.status === 200;
   },
   async comparar() {
-    const r = await call(urls.diffUrl, { xml: await currentXml() });
+    const body = await draft();
+    if (!body) return;
+    const r = await call(urls.diffUrl, body);
     if (r.status !== 200) return say("error", r.body.message || "No se pudo comparar.");
     showDiff(r.body);
     say("ok", "Cambios respecto de la versión publicada.");
   },
   async publicar() {
-    await actions.guardar();
+    if (!(await actions.guardar())) return;
     const r = await call(urls.publishUrl, {});
     if (r.status === 200) return say("ok", `Publicada la versión ${r.body.version}.`);
     listProblems(r.body.problems || []);
