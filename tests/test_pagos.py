@@ -16,10 +16,10 @@ from engine.db import Database
 from engine.entidad_pagadora import SimuladorEntidadPagadora
 from engine.errors import DomainError, ValidationError
 from engine.padron import Hogar
+from engine.padron.records import CumplimientoHogar as Cumplimiento
 from engine.pagos import (
     Abono,
     ArchivoRechazado,
-    Cumplimiento,
     Linea,
     anteriores,
     cerrar_padron,
