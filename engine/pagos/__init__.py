@@ -4,8 +4,8 @@ payment-order and response files exchanged with the Entidad Pagadora, reconcilia
 céntimo, and puntos de pago. Entry module: import from here.
 
 Money is integer céntimos. A hogar is never paid twice for one period: the unique index
-(hogar, periodo) of the ``pagos_linea`` not rejected by the Entidad Pagadora, steps idempotent per period, and ``pagos.*`` operations
-idempotent by their service call's key.
+(hogar, periodo) of the ``pagos_linea`` not rejected by the Entidad Pagadora, steps
+idempotent per period, and ``pagos.*`` operations idempotent by their service call's key.
 """
 
 from engine.pagos import operaciones  # noqa: F401  (registers the pagos.* operations)

@@ -237,8 +237,10 @@ def _reabonos(session: Session, liq: Liquidacion) -> None:
             literal("reabono", String),
             last.monto_centimos,
         )
-        .join(refused, and_(refused.liquidacion_id == last.liquidacion_id,
-                            refused.hogar_id == last.hogar_id))  # fmt: skip
+        .join(
+            refused,
+            and_(refused.liquidacion_id == last.liquidacion_id, refused.hogar_id == last.hogar_id),
+        )
         .join(Cierre, and_(Cierre.liquidacion_id == liq.id, Cierre.hogar_id == last.hogar_id))
         .where(
             last.rechazada.is_(True),
