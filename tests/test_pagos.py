@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -406,3 +407,20 @@ def test_rejected_abonos_are_paid_again_once_corrected_even_across_a_crash(
     lines = _order_path(db, B1).read_text(encoding="utf-8").splitlines()
     repaid_codes = {codes[h] for h in fixed}
     assert all(any(line.startswith(f"{c},") for line in lines) for c in repaid_codes)
+
+
+def test_the_cierre_waits_for_the_verification_to_close(db: Database) -> None:
+    """The liquidation reads process 09's outcome: not before its period is closed; then a
+    hogar left without a result is no verificado (not paid, carried)."""
+    from engine.padron import verificacion
+
+    periodo = "2027-B2"
+    with db.write_transaction() as s:
+        verificacion.extraer(s, periodo, date(2026, 11, 29), 0)
+    with pytest.raises(DomainError, match="no está cerrada"), db.write_transaction() as s:
+        cerrar_padron(s, periodo)
+    with db.write_transaction() as s:
+        verificacion.calcular(s, periodo)
+        cierre = cerrar_padron(s, periodo)
+        assert liquidar(s, periodo)["lineas_incentivo"] == cierre["nuevos_afiliados"]
+    assert cierre["no_verificado"] == cierre["afiliados"] > 0
