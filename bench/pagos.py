@@ -37,7 +37,8 @@ from bench.common import drop_database, fresh_database, peak_rss_mb
 from engine.db import Database
 from engine.padron import Hogar
 from engine.padron.geography import ut_unit_ids
-from engine.pagos import Cierre, Cumplimiento, Linea, cerrar_padron, generar_orden, liquidar
+from engine.padron.records import CumplimientoHogar as Cumplimiento
+from engine.pagos import Cierre, Linea, cerrar_padron, generar_orden, liquidar
 from engine.pagos.reglas import load_rules
 
 PERIODO = "2026-B6"
@@ -92,10 +93,11 @@ def seed(db: Database, households: int) -> float:
         s.execute(text(SEED_SQL.format(geo=len(geo), **parts)))
         s.execute(
             text(
-                "INSERT INTO pagos_cumplimiento (periodo, hogar_id, resultado, registrado_at) "
+                "INSERT INTO cumplimiento_hogar (periodo, hogar_id, resultado, revisado, "
+                "updated_at) "
                 "SELECT :p, id, CASE WHEN CAST(co_hogar AS INTEGER) % 10 < 7 THEN 'cumplio' "
                 "WHEN CAST(co_hogar AS INTEGER) % 10 < 9 THEN 'no_cumplio' "
-                f"ELSE 'no_verificado' END, {parts['now']} FROM padron_hogar"
+                f"ELSE 'no_verificado' END, {parts['false']}, {parts['now']} FROM padron_hogar"
             ),
             {"p": PERIODO},
         )
@@ -169,7 +171,10 @@ def _naive_line(s, rules: dict[str, Any], hogar_id: int, liq_id: int) -> None:  
         )
     )
     amount = _naive_amount(rules, nuevo, resultado)
-    if amount and s.get(Linea, (hogar_id, "1999-B1")) is None:
+    paid = select(Linea.hogar_id).where(
+        Linea.hogar_id == hogar_id, Linea.periodo == "1999-B1", Linea.rechazada.is_(False)
+    )
+    if amount and s.scalar(paid) is None:
         s.add(
             Linea(
                 hogar_id=hogar_id,
@@ -201,7 +206,7 @@ def naive(db: Database, folder: Path, households: int) -> dict[str, Any]:
         with (folder / "naive.csv").open("w", encoding="utf-8", newline="") as f:
             writer = csv.writer(f)
             for hogar_id in ids:
-                line = s.get(Linea, (hogar_id, "1999-B1"))
+                line = s.get(Linea, (liq_id, hogar_id, "1999-B1"))
                 if line is not None:
                     hogar = s.get(Hogar, hogar_id)
                     writer.writerow(

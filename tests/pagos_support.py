@@ -6,14 +6,14 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
-from sqlalchemy import case, func, insert, literal, select, update
+from sqlalchemy import case, false, func, insert, literal, select, update
 
 from engine import migrate
 from engine.db import Database
 from engine.org import seed_org
 from engine.padron import Hogar, change_state, import_sisfoh
 from engine.padron.generate import generate
-from engine.pagos import Cumplimiento
+from engine.padron.records import CumplimientoHogar as Cumplimiento
 
 ON = date(2026, 11, 29)
 
@@ -38,15 +38,18 @@ def afiliados_database(url: str, households: int, seed: int, folder: Path) -> Da
 
 
 def verify(db: Database, periodo: str, shift: int = 0) -> None:
-    """Outcomes of ``periodo`` for every afiliado: by (id + shift) mod 10, seven cumplió,
-    two no cumplió, one no verificado."""
+    """Outcomes of ``periodo`` for every afiliado, written where process 09 writes them
+    (``cumplimiento_hogar``): by (id + shift) mod 10, seven cumplió, two no cumplió, one no
+    verificado."""
     key = (Hogar.id + shift) % 10
     outcome = case((key < 7, "cumplio"), (key < 9, "no_cumplio"), else_="no_verificado")
     with db.write_transaction() as s:
         s.execute(
             insert(Cumplimiento).from_select(
-                ["periodo", "hogar_id", "resultado"],
-                select(literal(periodo), Hogar.id, outcome).where(Hogar.estado == "afiliado"),
+                ["periodo", "hogar_id", "resultado", "revisado"],
+                select(literal(periodo), Hogar.id, outcome, false()).where(
+                    Hogar.estado == "afiliado"
+                ),
             )
         )
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -16,10 +17,10 @@ from engine.db import Database
 from engine.entidad_pagadora import SimuladorEntidadPagadora
 from engine.errors import DomainError, ValidationError
 from engine.padron import Hogar
+from engine.padron.records import CumplimientoHogar as Cumplimiento
 from engine.pagos import (
     Abono,
     ArchivoRechazado,
-    Cumplimiento,
     Linea,
     anteriores,
     cerrar_padron,
@@ -32,6 +33,7 @@ from engine.pagos import (
 )
 from engine.pagos.archivos import Reader
 from tests.pagos_support import afiliados_database, expected, verify
+from tests.test_padron_support import csv_bytes
 
 B5, B6 = "2026-B5", "2026-B6"
 
@@ -296,3 +298,129 @@ def test_the_entidad_pagadora_refuses_a_bad_order(db: Database, tmp_path: Path) 
 def liquidacion_total(db: Database, periodo: str) -> int:
     with db.transaction() as s:
         return liquidacion_of(s, periodo).total_centimos
+
+
+B1 = "2027-B1"
+
+
+def _rejected_lines(db: Database) -> list[tuple[int, str, int, str]]:
+    """(hogar, periodo, monto, motivo) of the rejected lines that are the last line of their
+    period, counted from the abonos (not from the ``rechazada`` flag under test)."""
+    with db.transaction() as s:
+        rows = s.execute(
+            select(Linea.hogar_id, Linea.periodo, Linea.monto_centimos, Abono.motivo)
+            .join(
+                Abono,
+                (Abono.liquidacion_id == Linea.liquidacion_id) & (Abono.hogar_id == Linea.hogar_id),
+            )
+            .where(Abono.estado == "rechazado")
+            .order_by(Linea.hogar_id, Linea.periodo, Linea.liquidacion_id)
+        ).all()
+    last: dict[tuple[int, str], tuple[int, str, int, str]] = {}
+    for hogar, periodo, monto, motivo in rows:
+        last[(hogar, periodo)] = (hogar, periodo, monto, motivo)
+    return list(last.values())
+
+
+def test_rejected_abonos_are_paid_again_once_corrected_even_across_a_crash(
+    db: Database, out: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from engine.padron import cotejos, mantenimiento
+    from engine.pagos import liquidacion as module
+
+    respuesta = out / "respuesta-b6.csv"
+    SimuladorEntidadPagadora(seed=5, rechazo=0.1).procesar(_order_path(db, B6), respuesta)
+    with db.write_transaction() as s:
+        registrar_respuesta(s, B6, respuesta)
+        conciliar(s, B6)
+    rejected = _rejected_lines(db)
+    hogares = sorted({h for h, *_ in rejected})
+    with db.transaction() as s:
+        flagged = s.scalar(select(func.count()).where(Linea.rechazada))
+        codes = dict(s.execute(select(Hogar.id, Hogar.co_hogar).where(Hogar.id.in_(hogares))).all())
+        titulares = dict(
+            s.execute(select(Hogar.id, Hogar.dni_titular).where(Hogar.id.in_(hogares))).all()
+        )
+    closed = sorted({h for h, _p, _m, why in rejected if why == "cuenta_cerrada"})
+    wrong_dni = sorted({h for h, _p, _m, why in rejected if why == "dni_no_coincide"} - set(closed))
+    assert flagged == len(rejected) and len(closed) >= 2 and len(wrong_dni) >= 2
+    # process 08 corrects half of each: a new account collected in the field, the titular's
+    # DNI corrected by RENIEC; the other half stay as the bank refused them
+    fixed = closed[::2] + wrong_dni[::2]
+    reniec = out / "reniec.csv"
+    rows = [
+        [titulares[h], "CAMBIO_DNI", "2026-11-20", f"{70000000 + h:08d}"] for h in wrong_dni[::2]
+    ]
+    reniec.write_bytes(csv_bytes(("dni", "evento", "fecha", "dni_nuevo"), rows))
+    with db.write_transaction() as s:
+        cambios = [
+            {"co_hogar": codes[h], "campo": "cuenta_ep", "valor": f"04-N{codes[h]}"}
+            for h in closed[::2]
+        ]
+        assert mantenimiento.actualizar_campo(s, cambios, "Constancia del banco", 0)["aceptado"]
+        assert cotejos.cotejar(s, "reniec", reniec).counts["cambios_dni_titular"] == len(rows)
+    owed = [(h, p, m) for h, p, m, _ in rejected if h in fixed]
+    verify(db, B1, shift=5)
+
+    def crash(*_args: object) -> None:
+        raise RuntimeError("worker killed")
+
+    monkeypatch.setattr(module, "_order_lines", crash)
+    with pytest.raises(RuntimeError), db.write_transaction() as s:
+        cerrar_padron(s, B1)
+        liquidar(s, B1)
+    monkeypatch.undo()
+    with db.transaction() as s:  # the crash left nothing behind
+        assert s.scalar(select(func.count()).where(Linea.concepto == "reabono")) == 0
+    result = _liquidate(db, B1, out)
+    with db.write_transaction() as s:
+        assert liquidar(s, B1)["ya_liquidado"]  # a re-run pays nothing more
+        liq_id = liquidacion_of(s, B1).id
+        repaid = s.execute(
+            select(Linea.hogar_id, Linea.periodo, Linea.monto_centimos).where(
+                Linea.liquidacion_id == liq_id, Linea.concepto == "reabono"
+            )
+        ).all()
+        doubles = s.scalar(
+            select(func.count()).select_from(
+                select(Linea.hogar_id, Linea.periodo)
+                .where(Linea.rechazada.is_(False))
+                .group_by(Linea.hogar_id, Linea.periodo)
+                .having(func.count() > 1)
+                .subquery()
+            )
+        )
+    assert sorted(repaid) == sorted(owed) and doubles == 0
+    assert result["lineas_reabono"] == len(owed)
+    assert result["monto_reabonos_centimos"] == sum(m for *_, m in owed)
+    hogar, periodo, _monto = owed[0]
+    with pytest.raises(IntegrityError), db.write_transaction() as s:  # never a second time
+        s.execute(
+            insert(Linea).values(
+                hogar_id=hogar,
+                periodo=periodo,
+                liquidacion_id=liq_id + 1,
+                concepto="reabono",
+                monto_centimos=20000,
+            )
+        )
+    lines = _order_path(db, B1).read_text(encoding="utf-8").splitlines()
+    repaid_codes = {codes[h] for h in fixed}
+    assert all(any(line.startswith(f"{c},") for line in lines) for c in repaid_codes)
+
+
+def test_the_cierre_waits_for_the_verification_to_close(db: Database) -> None:
+    """The liquidation reads process 09's outcome: not before its period is closed; then a
+    hogar left without a result is no verificado (not paid, carried)."""
+    from engine.padron import verificacion
+
+    periodo = "2027-B2"
+    with db.write_transaction() as s:
+        verificacion.extraer(s, periodo, date(2026, 11, 29), 0)
+    with pytest.raises(DomainError, match="no está cerrada"), db.write_transaction() as s:
+        cerrar_padron(s, periodo)
+    with db.write_transaction() as s:
+        verificacion.calcular(s, periodo)
+        cierre = cerrar_padron(s, periodo)
+        assert liquidar(s, periodo)["lineas_incentivo"] == cierre["nuevos_afiliados"]
+    assert cierre["no_verificado"] == cierre["afiliados"] > 0

@@ -205,7 +205,10 @@ def _check_references(
     """Set checks: every row names a record of the padrón, once; a new DNI is free."""
     key = LAYOUTS[entidad].key
     target = Miembro.dni if key == "dni" else Hogar.co_hogar
-    unknown = select(stg.c.line).where(~select(target).where(target == stg.c[key]).exists())
+    known = select(target).where(target == stg.c[key]).exists()
+    if entidad == "reniec":  # RENIEC also names titulares, who need not be miembros objetivo
+        known = known | select(Hogar.id).where(Hogar.dni_titular == stg.c.dni).exists()
+    unknown = select(stg.c.line).where(~known)
     _lines(
         session, unknown.order_by(stg.c.line), errors, at=(name, key), reason="no está en el padrón"
     )
@@ -285,6 +288,15 @@ def _apply_reniec(session: Session, stg: Table, batch_id: int, instance_id: int 
     n_moved = _log_changes(
         session, changes, "dni", "RENIEC", batch_id=batch_id, instance_id=instance_id
     )
+    titular = and_(stg.c.dni == Hogar.dni_titular, stg.c.evento == "CAMBIO_DNI")
+    n_titular = _log_changes(
+        session,
+        select(Hogar.id, literal(None, Integer), Hogar.dni_titular, stg.c.dni_nuevo).where(titular),
+        "dni_titular",
+        "RENIEC",
+        batch_id=batch_id,
+        instance_id=instance_id,
+    )
     session.execute(
         update(Hogar)
         .where(stg.c.dni == Hogar.dni_titular, stg.c.evento == "CAMBIO_DNI")
@@ -297,7 +309,12 @@ def _apply_reniec(session: Session, stg: Table, batch_id: int, instance_id: int 
         .values(dni=stg.c.dni_nuevo, updated_at=utcnow())
         .execution_options(synchronize_session=False)
     )
-    return {"fallecidos": n_dead, "titulares_fallecidos": titulares or 0, "cambios_dni": n_moved}
+    return {
+        "fallecidos": n_dead,
+        "titulares_fallecidos": titulares or 0,
+        "cambios_dni": n_moved,
+        "cambios_dni_titular": n_titular,
+    }
 
 
 def _apply_sisfoh(session: Session, stg: Table, batch_id: int, instance_id: int | None) -> dict:  # type: ignore[type-arg]

@@ -4,6 +4,7 @@ desafiliación, suspensión or reincorporación through ``change_state``."""
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from typing import Any
 
@@ -17,7 +18,10 @@ from engine.padron.models import Hogar, Miembro
 from engine.padron.records import Actualizacion, PermanenciaPropuesta
 from engine.padron.states import TransitionRefused, change_state
 
-CAMPOS_HOGAR = ("direccion", "centro_poblado")
+# cuenta_ep: the titular's account at the Entidad Pagadora, e.g. the new one after the bank
+# rejected an abono for a closed account; with it, that period is paid again (engine.pagos)
+CAMPOS_HOGAR = ("direccion", "centro_poblado", "cuenta_ep")
+CUENTA = re.compile(r"^[0-9A-Za-z-]{1,30}$")
 CAMPOS_MIEMBRO = ("gestante", "codigo_modular_ie", "codigo_renipress")
 CAUSA_DESAFILIACION = (
     "Criterios de permanencia (procesos 07 y 08): {motivo}; desafiliación aprobada por el Jefe "
@@ -33,6 +37,8 @@ def _field_problem(
     hogar_id = session.scalar(select(Hogar.id).where(Hogar.co_hogar == a["co_hogar"]))
     if hogar_id is None:
         return {"fila": str(n), "motivo": "el hogar no está en el padrón"}, None
+    if a["campo"] == "cuenta_ep" and not CUENTA.match(str(a.get("valor", "")).strip()):
+        return {"fila": str(n), "motivo": "la cuenta admite letras, dígitos y '-', hasta 30"}, None
     if a["campo"] in CAMPOS_HOGAR:
         return None, (hogar_id, None)
     member = session.scalar(

@@ -237,7 +237,8 @@ def cotejo(ctx: OperationContext, params: Params) -> Params:
 @operation(
     "padron.actualizar_campo",
     description="Aplica las actualizaciones recabadas en campo por los gestores (proceso 08, "
-    "8.2): dirección, centro poblado, gestante, IE o EESS de un miembro.",
+    "8.2): dirección, centro poblado, cuenta en la Entidad Pagadora, gestante, IE o EESS de "
+    "un miembro.",
     params_schema=_schema(["actualizaciones", "fuente"], actualizaciones=_LIST, fuente=_STR),
 )
 @once

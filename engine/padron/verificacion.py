@@ -30,9 +30,10 @@ from sqlalchemy import (
     insert,
     literal,
     select,
+    text,
     update,
 )
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session
 
 from engine.db import utcnow
 from engine.errors import ValidationError
@@ -124,24 +125,23 @@ def _make_formats(session: Session, periodo_id: int) -> None:
     )
     columns = ["periodo_id", "tipo", "codigo", "ut_unit_id", "miembros", "registrado"]
     session.execute(insert(VF).from_select(columns, grouped))
-    m, h = aliased(Miembro), aliased(Hogar)
-    match = (
-        select(VF.id)
-        .where(
-            VF.periodo_id == VM.periodo_id,
-            m.id == VM.miembro_id,
-            h.id == VM.hogar_id,
-            VF.ut_unit_id == h.ut_unit_id,
-            VF.tipo == case((VM.tipo_miembro == ESCOLAR, "ie"), else_="eess"),
-            VF.codigo
-            == case((VM.tipo_miembro == ESCOLAR, m.codigo_modular_ie), else_=m.codigo_renipress),
-        )
-        .scalar_subquery()
-    )
+    # UPDATE … FROM, over tables with statistics: the members and formats were inserted in
+    # this same transaction, and without them PostgreSQL planned the match (a correlated
+    # subquery before) as nested scans — 17 s for 2,000 hogares.
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("ANALYZE verificacion_miembro, verificacion_formato"))
     session.execute(
         update(VM)
-        .where(VM.periodo_id == periodo_id)
-        .values(formato_id=match)
+        .where(
+            VM.periodo_id == periodo_id,
+            VF.periodo_id == periodo_id,
+            Miembro.id == VM.miembro_id,
+            Hogar.id == VM.hogar_id,
+            VF.ut_unit_id == Hogar.ut_unit_id,
+            VF.tipo == tipo,
+            VF.codigo == codigo,
+        )
+        .values(formato_id=VF.id)
         .execution_options(synchronize_session=False)
     )
 

@@ -3,9 +3,9 @@ withdrawal (process 12): cierre del padrón, liquidation by a decision table rea
 payment-order and response files exchanged with the Entidad Pagadora, reconciliation to the
 céntimo, and puntos de pago. Entry module: import from here.
 
-Money is integer céntimos. A hogar is never paid twice for one period: the primary key
-(hogar, periodo) of ``pagos_linea``, steps idempotent per period, and ``pagos.*`` operations
-idempotent by their service call's key.
+Money is integer céntimos. A hogar is never paid twice for one period: the unique index
+(hogar, periodo) of the ``pagos_linea`` not rejected by the Entidad Pagadora, steps
+idempotent per period, and ``pagos.*`` operations idempotent by their service call's key.
 """
 
 from engine.pagos import operaciones  # noqa: F401  (registers the pagos.* operations)
@@ -16,7 +16,6 @@ from engine.pagos.liquidacion import cerrar_padron, liquidacion_of, liquidar
 from engine.pagos.models import (
     Abono,
     Cierre,
-    Cumplimiento,
     Incidencia,
     Linea,
     Liquidacion,
@@ -31,7 +30,6 @@ __all__ = [
     "Abono",
     "ArchivoRechazado",
     "Cierre",
-    "Cumplimiento",
     "EntidadPagadora",
     "Incidencia",
     "Linea",

@@ -1,10 +1,19 @@
 """Cierre del padrón and liquidation of a period (Title V, process 11), set-based: each step
 is a few ``INSERT … SELECT`` over the whole padrón, whatever its size.
 
+The verification outcome is read from ``cumplimiento_hogar``, as process 09 left it
+(revisiones adicionales included): the cierre of a period whose verification was extracted
+but not closed is refused, and a hogar without an outcome counts as no verificado.
+
 Each step is idempotent per period: it runs once, under a lock on the period's liquidation
 row, and a second call (a redelivered service call, an operator re-running it) returns what
-the first one recorded. The primary key (hogar, periodo) of ``pagos_linea`` makes a second
-payment for a period impossible even if a step ran twice.
+the first one recorded. The unique index (hogar, periodo) of the lines not rejected makes a
+second payment for a period impossible even if a step ran twice.
+
+A period whose abono the Entidad Pagadora rejected (closed account, DNI mismatch) is paid
+again — a ``reabono`` line for that period, same amount — in a later liquidation, once the
+cause is corrected through process 08: the hogar, still afiliado, reaches the new cierre with
+another account or titular DNI than the one the bank refused.
 """
 
 from __future__ import annotations
@@ -12,18 +21,19 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import Integer, String, and_, func, insert, literal, select, text
+from sqlalchemy import Integer, String, and_, exists, func, insert, literal, or_, select, text
 from sqlalchemy.dialects.postgresql import aggregate_order_by
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from engine.db import utcnow
 from engine.errors import DomainError, NotFound
 from engine.padron.models import Hogar
+from engine.padron.records import CumplimientoHogar as Cumplimiento
+from engine.padron.records import VerificacionPeriodo
 from engine.pagos.models import (
     ESTADOS_LIQUIDACION,
     Abono,
     Cierre,
-    Cumplimiento,
     Linea,
     Liquidacion,
     SolicitudCuenta,
@@ -80,6 +90,15 @@ def cerrar_padron(
     existing = session.scalar(select(Liquidacion).where(Liquidacion.periodo == periodo))
     if existing is not None:
         return existing.cierre | {"ya_cerrado": True}
+    if session.scalar(
+        select(VerificacionPeriodo.id).where(
+            VerificacionPeriodo.periodo == periodo, VerificacionPeriodo.cerrado.is_(False)
+        )
+    ):
+        raise DomainError(
+            f"la verificación del período {periodo} (proceso 09) no está cerrada: "
+            "calcule el cumplimiento antes del cierre del padrón"
+        )
     rules = load_rules()
     _memory_for_joins(session)
     liq = Liquidacion(periodo=periodo, estado="cerrado", reglas=rules, instance_id=instance_id)
@@ -132,9 +151,10 @@ def _lock_key(periodo: str) -> int:
 
 
 def _not_paid(periodo: str) -> Any:
-    """Hogares without a line for ``periodo``. An uncorrelated NOT IN, which the databases
-    evaluate once (hashed) before inserting: a correlated NOT EXISTS on the table being
-    filled would be planned as a scan per row over the rows the statement adds."""
+    """Hogares without any line for ``periodo`` — a rejected line too: re-paying that one is
+    ``_reabonos``' decision. An uncorrelated NOT IN, which the databases evaluate once
+    (hashed) before inserting: a correlated NOT EXISTS on the table being filled would be
+    planned as a scan per row over the rows the statement adds."""
     return Cierre.hogar_id.not_in(select(Linea.hogar_id).where(Linea.periodo == periodo))
 
 
@@ -160,6 +180,7 @@ def liquidar(session: Session, periodo: str, *, progress: Progress = _quiet) -> 
     session.execute(insert(Linea).from_select(line_columns, current))
     progress(1, 4)
     _arrears(session, liq, rules)
+    _reabonos(session, liq)
     progress(2, 4)
     _order_lines(session, liq)
     _account_requests(session, liq)
@@ -199,6 +220,44 @@ def _arrears(session: Session, liq: Liquidacion, rules: dict[str, Any]) -> None:
             )
         )
         session.execute(insert(Linea).from_select(columns, owed))
+
+
+def _reabonos(session: Session, liq: Liquidacion) -> None:
+    """Periods whose last line was rejected by the Entidad Pagadora, paid again (same amount)
+    to the hogares of this cierre whose account or titular DNI is no longer the one the bank
+    refused — corrected through process 08. One statement over the rejected lines."""
+    last = aliased(Linea)
+    later = aliased(Linea)
+    refused = aliased(Cierre)
+    owed = (
+        select(
+            last.hogar_id,
+            last.periodo,
+            literal(liq.id, Integer),
+            literal("reabono", String),
+            last.monto_centimos,
+        )
+        .join(
+            refused,
+            and_(refused.liquidacion_id == last.liquidacion_id, refused.hogar_id == last.hogar_id),
+        )
+        .join(Cierre, and_(Cierre.liquidacion_id == liq.id, Cierre.hogar_id == last.hogar_id))
+        .where(
+            last.rechazada.is_(True),
+            last.liquidacion_id != liq.id,
+            ~exists().where(
+                later.hogar_id == last.hogar_id,
+                later.periodo == last.periodo,
+                later.liquidacion_id > last.liquidacion_id,
+            ),
+            or_(
+                Cierre.cuenta.is_distinct_from(refused.cuenta),
+                Cierre.dni_titular != refused.dni_titular,
+            ),
+        )
+    )
+    columns = ["hogar_id", "periodo", "liquidacion_id", "concepto", "monto_centimos"]
+    session.execute(insert(Linea).from_select(columns, owed))
 
 
 def _periodos_agg(session: Session, periodo: Any) -> Any:
@@ -262,6 +321,7 @@ def _figures(session: Session, liq: Liquidacion) -> dict[str, Any]:
         ).where(Abono.liquidacion_id == liq.id)
     ).one()
     lines_total = sum(t for _, t in by_concept.values())
+    reabono = by_concept.get("reabono", (0, 0))
     if lines_total != total:  # the two sums are of the same lines: a bug, never money
         raise DomainError(f"descuadre interno: líneas {lines_total} ≠ abonos {total}")
     return {
@@ -273,6 +333,8 @@ def _figures(session: Session, liq: Liquidacion) -> dict[str, Any]:
         "lineas_incentivo": by_concept.get("incentivo", (0, 0))[0],
         "lineas_atraso": by_concept.get("atraso", (0, 0))[0],
         "monto_atrasos_centimos": int(by_concept.get("atraso", (0, 0))[1]),
+        "lineas_reabono": reabono[0],
+        "monto_reabonos_centimos": int(reabono[1]),
     }
 
 

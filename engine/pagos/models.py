@@ -1,13 +1,17 @@
 """The tables of the liquidation (Title V, process 11) and of the service for the withdrawal
 (process 12). Money is integer céntimos (``BigInteger``), never float.
 
-- ``pagos_cumplimiento``: the outcome of the verification per hogar and period — the input
-  process 09 fills; one row per (hogar, periodo).
+- The outcome of the verification per hogar and period is not kept here: the cierre reads
+  ``cumplimiento_hogar``, which process 09 writes (and its revisión adicional modifies) —
+  one source of truth, not a copy (migration 0018 folded the former ``pagos_cumplimiento``
+  into it).
 - ``pagos_liquidacion``: one per period: its state, the rules it used, its figures, the files.
 - ``pagos_cierre``: the cierre del padrón, the snapshot of the afiliados of the period.
-- ``pagos_linea``: what is paid to a hogar *for a period*. Its primary key (hogar, periodo) is
-  the guarantee that a hogar is never paid twice for one period: arrears paid in a later
-  liquidation take the line of the period they cover.
+- ``pagos_linea``: what is paid to a hogar *for a period* in a liquidation. Its unique index
+  (hogar, periodo) over the lines not rejected by the Entidad Pagadora is the guarantee that
+  a hogar is never paid twice for one period: arrears paid in a later liquidation take the
+  line of the period they cover, and a line whose abono came back rejected (``rechazada``)
+  frees the period for a re-payment (``reabono``) once the cause is corrected.
 - ``pagos_abono``: the order line per hogar of a liquidation (the sum of its lines) and what
   the Entidad Pagadora answered: abonado, or rechazado with the reason.
 - ``pagos_solicitud_cuenta``: the opening of accounts for new afiliados.
@@ -36,37 +40,21 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
 from engine.db import Base, UTCDateTime, utcnow
 
-RESULTADOS = ("cumplio", "no_cumplio", "no_verificado")
 ESTADOS_LIQUIDACION = ("cerrado", "liquidado", "ordenado", "respondido", "conciliado")
 ESTADOS_ABONO = ("ordenado", "abonado", "rechazado")
 MOTIVOS_RECHAZO = ("cuenta_cerrada", "dni_no_coincide", "cuenta_inexistente")
-CONCEPTOS = ("incentivo", "atraso")
+CONCEPTOS = ("incentivo", "atraso", "reabono")
 
 
 def _in(column: str, values: tuple[str, ...]) -> str:
     return f"{column} IN ({', '.join(repr(v) for v in values)})"
-
-
-class Cumplimiento(Base):
-    """Outcome of the verification of co-responsibilities of a hogar for a period (process
-    09 writes it; until then, tests and operators load it)."""
-
-    __tablename__ = "pagos_cumplimiento"
-    __table_args__ = (
-        PrimaryKeyConstraint("periodo", "hogar_id"),
-        CheckConstraint(_in("resultado", RESULTADOS), name="resultado"),
-        Index("ix_pagos_cumplimiento_hogar", "hogar_id", "periodo"),
-    )
-
-    periodo: Mapped[str] = mapped_column(String(7))
-    hogar_id: Mapped[int] = mapped_column(Integer)
-    resultado: Mapped[str] = mapped_column(String(16))
-    registrado_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class Liquidacion(Base):
@@ -105,22 +93,35 @@ class Cierre(Base):
     dni_titular: Mapped[str] = mapped_column(String(8))
 
 
+VIGENTE = text("NOT rechazada")
+
+
 class Linea(Base):
-    """What a hogar is paid for one period. Primary key (hogar_id, periodo): never twice."""
+    """What a hogar is paid for one period in one liquidation. At most one line not
+    rejected per (hogar_id, periodo) — a unique partial index: never paid twice."""
 
     __tablename__ = "pagos_linea"
     __table_args__ = (
-        PrimaryKeyConstraint("hogar_id", "periodo"),
+        PrimaryKeyConstraint("liquidacion_id", "hogar_id", "periodo"),
         CheckConstraint("monto_centimos > 0", name="monto"),
         CheckConstraint(_in("concepto", CONCEPTOS), name="concepto"),
-        Index("ix_pagos_linea_liquidacion", "liquidacion_id", "hogar_id"),
+        Index(
+            "ux_pagos_linea_hogar_periodo",
+            "hogar_id",
+            "periodo",
+            unique=True,
+            postgresql_where=VIGENTE,
+            sqlite_where=VIGENTE,
+        ),
     )
 
+    liquidacion_id: Mapped[int] = mapped_column(Integer)  # no FK: see the module doc
     hogar_id: Mapped[int] = mapped_column(Integer)
     periodo: Mapped[str] = mapped_column(String(7))
-    liquidacion_id: Mapped[int] = mapped_column(Integer)  # no FK: see the module doc
     concepto: Mapped[str] = mapped_column(String(12))
     monto_centimos: Mapped[int] = mapped_column(BigInteger)
+    # the Entidad Pagadora rejected the abono that carried it (set with the response)
+    rechazada: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class Abono(Base):

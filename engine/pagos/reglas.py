@@ -20,7 +20,7 @@ from jsonschema import Draft202012Validator
 from sqlalchemy import ColumnElement, and_, case, literal, true
 
 from engine.errors import ValidationError
-from engine.pagos.models import RESULTADOS
+from engine.padron.records import RESULTADOS
 
 DEFAULT_RULES = Path(__file__).parent / "data" / "reglas-incentivo.json"
 PERIODO = re.compile(r"^(\d{4})-B([1-6])$")

@@ -37,7 +37,14 @@ from engine.padron.staging import Stager
 from engine.pagos import archivos
 from engine.pagos.archivos import ArchivoRechazado
 from engine.pagos.liquidacion import Progress, _quiet, liquidacion_of, reached, require
-from engine.pagos.models import MOTIVOS_RECHAZO, Abono, Cierre, Liquidacion, SolicitudCuenta
+from engine.pagos.models import (
+    MOTIVOS_RECHAZO,
+    Abono,
+    Cierre,
+    Linea,
+    Liquidacion,
+    SolicitudCuenta,
+)
 
 SAMPLE = 20
 RESULTADOS_EP = ("abonado", "rechazado")
@@ -163,6 +170,15 @@ def _apply(session: Session, liq: Liquidacion, t: Table) -> None:
             motivo=func.nullif(source.c.motivo, ""),
             cuenta_abonada=case((source.c.resultado == "abonado", source.c.cuenta), else_=None),
         )
+        .execution_options(synchronize_session=False)
+    )
+    rejected = select(Abono.hogar_id).where(
+        Abono.liquidacion_id == liq.id, Abono.estado == "rechazado"
+    )
+    session.execute(  # frees their periods for a re-payment once the cause is corrected
+        update(Linea)
+        .where(Linea.liquidacion_id == liq.id, Linea.hogar_id.in_(rejected))
+        .values(rechazada=True)
         .execution_options(synchronize_session=False)
     )
     opened = (
