@@ -4,7 +4,7 @@ folded into it and dropped), and rejected abonos can be paid again: pagos_linea 
 unique index (hogar_id, periodo) over the lines not rejected
 
 Revision ID: 0018
-Revises: 0016
+Revises: 0017
 Create Date: 2026-11-29 07:40:00
 
 Data kept: every pagos_cumplimiento row of a hogar of the padrón whose (hogar, periodo) has
@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0018"
-down_revision = "0016"
+down_revision = "0017"
 branch_labels = None
 depends_on = None
 
