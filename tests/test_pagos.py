@@ -16,12 +16,13 @@ from sqlalchemy.exc import IntegrityError
 from engine.db import Database
 from engine.entidad_pagadora import SimuladorEntidadPagadora
 from engine.errors import DomainError, ValidationError
-from engine.padron import Hogar
+from engine.padron import Hogar, household_card
 from engine.padron.records import CumplimientoHogar as Cumplimiento
 from engine.pagos import (
     Abono,
     ArchivoRechazado,
     Linea,
+    Liquidacion,
     anteriores,
     cerrar_padron,
     conciliar,
@@ -222,6 +223,31 @@ def test_reconciliation_to_the_centimo(db: Database) -> None:
     assert report["rechazados"] > 0 and report["diferencia_centimos"] == 0
     assert opened == with_account  # the accounts opened with the payment are in the padrón
     json.dumps(report)
+
+
+def test_the_household_card_shows_abonado_or_no_abonado(db: Database) -> None:
+    """Manual V.2 8.3 iii: the liquidation gives afiliados the state abonado or no abonado
+    in the padrón; the household card (``juntos padron show``, the task page) shows it."""
+    with db.transaction() as s:
+        shown = {}
+        for estado in ("abonado", "rechazado"):
+            hogar_id, monto, motivo = s.execute(
+                select(Abono.hogar_id, Abono.monto_centimos, Abono.motivo)
+                .join(Liquidacion, Liquidacion.id == Abono.liquidacion_id)
+                .where(Liquidacion.periodo == B5, Abono.estado == estado)
+                .limit(1)
+            ).one()
+            co_hogar = s.scalar(select(Hogar.co_hogar).where(Hogar.id == hogar_id))
+            card = household_card(s, co_hogar)
+            (line,) = [a for a in card.as_dict()["abonos"] if a["liquidacion"] == B5]
+            assert (line["estado"], line["monto_centimos"], line["motivo"]) == (
+                estado,
+                monto,
+                motivo,
+            )
+            shown[estado] = "\n".join(card.lines())
+    assert "no abonado" not in shown["abonado"] and f"{B5} (" in shown["abonado"]
+    assert "no abonado" in shown["rechazado"]
 
 
 def test_arrears_cover_an_earlier_period_once(db: Database, out: Path) -> None:

@@ -36,7 +36,7 @@ PERIODO = "2026-B2"
 KEY = "p11_liquidacion_transferencia"
 WORKER = [
     sys.executable, "-m", "celery", "-A", "engine.jobs:celery_app", "worker",
-    "--pool=solo", "--loglevel=ERROR", "--without-gossip", "--without-mingle",
+    "--pool=solo", "--loglevel=INFO", "--without-gossip", "--without-mingle",
 ]  # fmt: skip
 
 
@@ -45,7 +45,8 @@ class ChaosWorker:
 
     def __init__(self, env: dict[str, str], seed: int, log: Path) -> None:
         self.env, self.rng, self.log = env, random.Random(seed), log.open("ab")
-        self.kills = 0
+        self.log_path = log
+        self.kills = self.started_at = 0
         self.strikes = random.Random(seed * 7919)
         self.lock = threading.Lock()
         self.stop = threading.Event()
@@ -53,7 +54,15 @@ class ChaosWorker:
         self.thread = threading.Thread(target=self._chaos, daemon=True)
 
     def _start(self) -> subprocess.Popen[bytes]:
+        self.log.flush()
+        self.started_at = self.log_path.stat().st_size  # where the new worker's lines begin
         return subprocess.Popen(WORKER, env=self.env, stdout=self.log, stderr=subprocess.STDOUT)
+
+    def _ready(self) -> bool:
+        """Whether the worker started last has said "ready" (its consumer is connected)."""
+        with self.log_path.open("rb") as log:
+            log.seek(self.started_at)
+            return b" ready." in log.read()
 
     def _kill(self) -> None:
         with self.lock:
@@ -63,7 +72,15 @@ class ChaosWorker:
             self.process = self._start()
 
     def _chaos(self) -> None:
-        while not self.stop.wait(self.rng.uniform(0.3, 4.0)):
+        """Background kills at random moments of a worker's working life: the clock starts
+        when the worker is ready, so a slow start on a loaded machine is not starved."""
+        while not self.stop.is_set():
+            started = time.monotonic()
+            while not self._ready() and time.monotonic() - started < 120:
+                if self.stop.wait(0.2):
+                    return
+            if self.stop.wait(self.rng.uniform(0.3, 4.0)):
+                return
             self._kill()
 
     def strike(self) -> None:

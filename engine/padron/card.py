@@ -1,6 +1,7 @@
 """The household card: one hogar with its place, titular, classification, members (and
-their kind today), state and state history. ``juntos padron show`` and the web app's card
-both print this."""
+their kind today), state and state history, and its abonos (abonado / no abonado per
+liquidation: Manual V.2 8.3 iii). ``juntos padron show`` and the web app's card both print
+this."""
 
 from __future__ import annotations
 
@@ -26,6 +27,7 @@ class HouseholdCard:
     miembros: list[Miembro]
     historial: list[HogarEstadoHistorial]
     on: date
+    abonos: list[dict[str, Any]]
 
     def as_dict(self) -> dict[str, Any]:
         h = self.hogar
@@ -54,6 +56,7 @@ class HouseholdCard:
             "cuenta_entidad_pagadora": h.cuenta_ep,
             "miembros": [self._member(m) for m in self.miembros],
             "historial": [self._change(c) for c in self.historial],
+            "abonos": self.abonos,
         }
 
     def _member(self, m: Miembro) -> dict[str, Any]:
@@ -108,7 +111,45 @@ class HouseholdCard:
             f"    {c['fecha'][:19]} {c['de'] or '—'} → {c['a']}: {c['causa']}" + _origin(c)
             for c in d["historial"]
         ]
+        out.append("  abonos:")
+        out += [
+            f"    {a['liquidacion']} ({a['periodos']}): S/ {a['monto_centimos'] // 100:,}."
+            f"{a['monto_centimos'] % 100:02d} "
+            f"{ABONO_SHOWN[a['estado']]}" + (f" ({a['motivo']})" if a["motivo"] else "")
+            for a in d["abonos"]
+        ] or ["    —"]
         return out
+
+
+# The payment state the padrón shows (Manual V.2 8.3 iii: abonado / no abonado)
+ABONO_SHOWN = {
+    "ordenado": "ordenado, sin respuesta",
+    "abonado": "abonado",
+    "rechazado": "no abonado",
+}
+
+
+def _abonos(session: Session, hogar_id: int) -> list[dict[str, Any]]:
+    """The hogar's payment lines, newest liquidation first."""
+    # Imported here: the payments module is built on the padrón's models.
+    from engine.pagos.models import Abono, Liquidacion
+
+    rows = session.execute(
+        select(Liquidacion.periodo, Abono)
+        .join(Liquidacion, Liquidacion.id == Abono.liquidacion_id)
+        .where(Abono.hogar_id == hogar_id)
+        .order_by(Liquidacion.periodo.desc())
+    )
+    return [
+        {
+            "liquidacion": periodo,
+            "periodos": abono.periodos,
+            "monto_centimos": abono.monto_centimos,
+            "estado": abono.estado,
+            "motivo": abono.motivo,
+        }
+        for periodo, abono in rows
+    ]
 
 
 def _origin(change: dict[str, Any]) -> str:
@@ -144,4 +185,6 @@ def household_card(session: Session, co_hogar: str, on: date | None = None) -> H
             .order_by(HogarEstadoHistorial.id)
         )
     )
-    return HouseholdCard(hogar, ubigeo, unit, miembros, historial, on or today())
+    return HouseholdCard(
+        hogar, ubigeo, unit, miembros, historial, on or today(), _abonos(session, hogar.id)
+    )
