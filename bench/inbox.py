@@ -167,7 +167,7 @@ def _seed_sql(postgres: bool) -> tuple[str, str, str]:
     """(series, instance INSERT … SELECT, task INSERT … SELECT) of the dialect."""
     d = {name: _draw(name, postgres) for name in DRAWS}
     if postgres:
-        series = "SELECT n FROM generate_series(0, :n - 1) AS g(n)"
+        series = "SELECT n FROM generate_series(CAST(0 AS BIGINT), :n - 1) AS g(n)"
         at = "to_timestamp(:now + ({secs}))"
         household = f"'H' || lpad(({d['household']} % 100000000)::text, 8, '0')"
         uuid_ = (
