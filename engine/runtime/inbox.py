@@ -123,8 +123,8 @@ def inbox(
 ) -> InboxPage:
     query = query.checked()
     now = now or utcnow()
-    filters, joins = _filters(session, query, now)
-    tabs = {tab: _Tab(session, actor, tab) for tab in TABS}
+    filters, joins, narrow = _filters(session, query, now)
+    tabs = {tab: _Tab(session, actor, tab, narrow) for tab in TABS}
     counts = {tab: session.scalar(t.count(filters, joins)) or 0 for tab, t in tabs.items()}
     ids = list(session.scalars(tabs[query.tab].page_ids(filters, joins, query)))
     has_next = len(ids) > query.per_page
@@ -193,8 +193,11 @@ def open_state() -> Any:
 
 
 class _Tab:
-    def __init__(self, session: Session, actor: Actor, tab: str) -> None:
-        self.branches = _branches(session, actor, tab)
+    def __init__(self, session: Session, actor: Actor, tab: str, narrow: bool = False) -> None:
+        """``narrow``: the filters name a few households; then the tab is one clause, read
+        whole and sorted (the household index finds its rows, whatever the tab)."""
+        self.branches = _branches(session, actor, tab, narrow)
+        self.narrow = narrow
 
     def _selects(self, columns: list[Any], filters: list[Any], joins: set[str]) -> list[Any]:
         return [
@@ -217,7 +220,7 @@ class _Tab:
         return [
             select(*branch.where(where).order_by(*order).limit(end).subquery().c)
             for branch in self._selects(columns, filters, joins)
-            for where, order in _parts(sort)
+            for where, order in ([(true(), _order(sort))] if self.narrow else _parts(sort))
         ]
 
     def page_ids(self, filters: list[Any], joins: set[str], q: InboxQuery) -> Any:
@@ -263,7 +266,7 @@ def _unit_is(unit_id: int | None) -> Any:
     return HumanTask.candidate_unit_id == unit_id
 
 
-def _branches(session: Session, actor: Actor, tab: str) -> list[list[Any]]:
+def _branches(session: Session, actor: Actor, tab: str, narrow: bool) -> list[list[Any]]:
     """The tab's branches (see above): each a list of conditions."""
     if tab == "mine":
         return [[HumanTask.assignee_user_id == actor.user_id, HumanTask.state == "claimed"]]
@@ -275,14 +278,16 @@ def _branches(session: Session, actor: Actor, tab: str) -> list[list[Any]]:
             for unit in (None, p.unit_id)
         }
         states: tuple[str, ...] = ("ready",)
-        whole = [HumanTask.state == "ready", candidate_clause(actor)]
+        whole = lambda: [HumanTask.state == "ready", candidate_clause(actor)]  # noqa: E731
     else:
         team = _team_pairs(session, actor)
         if team is None:  # the whole programme
             return [[open_state()]]
         pairs = team | {(name, None) for name, _ in team}
         states = OPEN_STATES
-        whole = [open_state(), team_clause(session, actor)]
+        whole = lambda: [open_state(), _pairs_clause(team)]  # noqa: E731
+    if narrow:
+        return [whole()]
     ranges = sorted({(c, u, s) for c, u in pairs for s in states}, key=repr)
     if len(ranges) <= MAX_RANGES:
         return [[HumanTask.candidate == c, _unit_is(u), HumanTask.state == s] for c, u, s in ranges]
@@ -294,7 +299,7 @@ def _branches(session: Session, actor: Actor, tab: str) -> list[list[Any]]:
             [open_state(), _unit_is(unit), HumanTask.candidate.in_(sorted(names))]
             for unit, names in sorted(units.items(), key=repr)
         ]
-    return [whole]
+    return [whole()]
 
 
 def candidate_clause(actor: Actor) -> Any:
@@ -320,7 +325,11 @@ def _team_pairs(session: Session, actor: Actor) -> set[tuple[str, int]] | None:
 
 def team_clause(session: Session, actor: Actor) -> Any:
     """Tasks of the positions below the actor's in the lines of authority."""
-    pairs = _team_pairs(session, actor)
+    return _pairs_clause(_team_pairs(session, actor))
+
+
+def _pairs_clause(pairs: set[tuple[str, int]] | None) -> Any:
+    """Tasks of these (denominación, unit) lanes, or of any unit's; None: every task."""
     if pairs is None:  # the whole programme
         return true()
     if not pairs:
@@ -332,10 +341,12 @@ def team_clause(session: Session, actor: Actor) -> Any:
     )
 
 
-def _filters(session: Session, q: InboxQuery, now: datetime) -> tuple[list[Any], set[str]]:
-    """The filters' clauses, and whether they need the instance joined."""
+def _filters(session: Session, q: InboxQuery, now: datetime) -> tuple[list[Any], set[str], bool]:
+    """The filters' clauses, whether they need the instance joined, and whether they name
+    a few households (then the household index finds the rows; no tab order is faster)."""
     out: list[Any] = []
     joins: set[str] = set()
+    narrow = False
     if q.process_key:
         out.append(ProcessInstance.process_key == q.process_key)
         joins.add("instance")
@@ -346,18 +357,22 @@ def _filters(session: Session, q: InboxQuery, now: datetime) -> tuple[list[Any],
         out.append(HumanTask.scope_unit_id == unit_id if unit_id is not None else false())
     if q.household:
         out.append(HumanTask.household.in_(_households(session, q.household.strip())))
+        narrow = True
     if q.due:
         out.append(_due_clause(q.due, now))
     if q.text and q.text.strip():
-        out.append(_text_clause(session, q.text.strip(), joins))
-    return out, joins
+        clause, households_only = _text_clause(session, q.text.strip(), joins)
+        out.append(clause)
+        narrow = narrow or households_only
+    return out, joins, narrow
 
 
-def _text_clause(session: Session, text: str, joins: set[str]) -> Any:
+def _text_clause(session: Session, text: str, joins: set[str]) -> tuple[Any, bool]:
     """Free text: part of the task's name or of its process's name (any case), a household
     code or its beginning, or the DNI of a household's titular or member. Each part becomes
     a clause an index serves: the names found in the definitions become ``name IN``, the
-    definitions ``definition_id IN``, the households ``household IN`` (or a code range)."""
+    definitions ``definition_id IN``, the households ``household IN`` (or a code range).
+    Also says whether only a few households matched."""
     needle = text.casefold()
     matches: list[Any] = []
     names = sorted(n for n in _task_names(session) if needle in n.casefold())
@@ -372,14 +387,14 @@ def _text_clause(session: Session, text: str, joins: set[str]) -> Any:
     if definitions:  # the process's name matches: every task of those definitions does
         matches.append(ProcessInstance.definition_id.in_(definitions))
         joins.add("instance")
-    matches.append(_household_text(session, text))
-    return or_(*matches)
+    households, few = _household_text(session, text)
+    return or_(*matches, households), few and not matches
 
 
-def _household_text(session: Session, text: str) -> Any:
+def _household_text(session: Session, text: str) -> tuple[Any, bool]:
     """Households whose code starts with ``text`` (as typed or in capitals), or whose
     titular or member has ``text`` as DNI: the codes themselves when there are few (read
-    on the household index), else the code ranges."""
+    on the household index), else the code ranges; and whether they were few."""
     prefixes = sorted({text, text.upper()})
     ranges = [
         and_(HumanTask.household >= p, HumanTask.household < p[:-1] + chr(ord(p[-1]) + 1))
@@ -394,10 +409,10 @@ def _household_text(session: Session, text: str) -> Any:
         )
     )
     if len(found) > MAX_TEXT_HOUSEHOLDS:
-        return or_(*ranges)
+        return or_(*ranges), False
     if len(text) == DNI_LENGTH and text.isdigit():
         found.update(_households(session, text))
-    return HumanTask.household.in_(sorted(found)) if found else false()
+    return (HumanTask.household.in_(sorted(found)) if found else false()), True
 
 
 _NAMES: dict[str, tuple[tuple[int, ...], frozenset[str]]] = {}
@@ -462,6 +477,13 @@ _CHART_TTL_SECONDS = 300.0
 
 def _chart(session: Session) -> dict[int, tuple[int | None, str, int]]:
     """position id → (supervisor id, denominación, unit id)."""
+    return _org(session)[0]
+
+
+def _org(
+    session: Session,
+) -> tuple[dict[int, tuple[int | None, str, int]], dict[int, list[int]]]:
+    """The chart, and position id → the positions it supervises directly."""
     key = str(session.get_bind().url)
     cached = _CHART.get(key)
     if cached and time.monotonic() - cached[0] < _CHART_TTL_SECONDS:
@@ -470,17 +492,17 @@ def _chart(session: Session) -> dict[int, tuple[int | None, str, int]]:
         select(Position.id, Position.supervisor_id, Position.denominacion, Position.unit_id)
     )
     chart = {pid: (sup, name, unit) for pid, sup, name, unit in rows}
-    _CHART[key] = (time.monotonic(), chart)
-    return chart
-
-
-def supervised_positions(session: Session, position_ids: list[int]) -> set[int]:
-    """Every position below ``position_ids`` in the lines of authority (not themselves)."""
-    chart = _chart(session)
     children: dict[int, list[int]] = {}
     for pid, (sup, _, _) in chart.items():
         if sup is not None:
             children.setdefault(sup, []).append(pid)
+    _CHART[key] = (time.monotonic(), (chart, children))
+    return chart, children
+
+
+def supervised_positions(session: Session, position_ids: list[int]) -> set[int]:
+    """Every position below ``position_ids`` in the lines of authority (not themselves)."""
+    children = _org(session)[1]
     below: set[int] = set()
     stack = list(position_ids)
     while stack:

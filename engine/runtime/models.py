@@ -51,15 +51,6 @@ class HumanTask(Base):
 
     __tablename__ = "human_task"
     __table_args__ = (
-        # the inbox reads (candidate, unit, state) ranges by due date (engine.runtime.inbox)
-        Index(
-            "ix_human_task_inbox_due",
-            "candidate",
-            "candidate_unit_id",
-            "state",
-            "due_at",
-            "priority",
-        ),
         Index("ix_human_task_assignee", "assignee_user_id", "state", "due_at"),
         Index("ix_human_task_instance", "instance_id", "state"),
     )
@@ -84,6 +75,17 @@ class HumanTask(Base):
     completed_as_position_id: Mapped[int | None] = mapped_column(ForeignKey("org_position.id"))
 
 
+# The inbox reads (candidate, unit, state) ranges in its exact order, (due_at, priority
+# DESC, id): a page reads its rows and stops (engine.runtime.inbox).
+Index(
+    "ix_human_task_inbox_due",
+    HumanTask.candidate,
+    HumanTask.candidate_unit_id,
+    HumanTask.state,
+    HumanTask.due_at,
+    HumanTask.priority.desc(),
+    HumanTask.id,
+)
 # Open tasks only (partial: a completed task leaves them), in the inbox's exact order,
 # (due_at, priority DESC, id): a unit's, the lane checked on the entry (a supervisor's
 # team), and all of them (the whole programme).
