@@ -5,17 +5,22 @@ open human tasks spread over the 1,852 positions of the org chart.
     python bench/inbox.py --full          # the issue's 1,000,000 open tasks
     python bench/inbox.py --pg postgresql+psycopg://juntos:juntos@127.0.0.1:5432/postgres
 
-Seeding is set-based (Core executemany on SQLite, COPY on PostgreSQL): one instance row per
-open task, with a placeholder workflow blob (the inbox never reads it); 85 % of the tasks are
-for the Gestores Locales of the UTs, the rest spread over every other position; 10 % claimed
-by the holder of their position (every position gets a holder); due dates from 20 days
-overdue to 30 days ahead, 10 % without one; a household code on each.
+Seeding is set-based: one INSERT … SELECT per table over a generated series (a recursive
+CTE on SQLite, generate_series on PostgreSQL), each attribute drawn in SQL by a
+multiplicative hash of the row number, the plain indexes dropped during the load and
+rebuilt after. One instance row per open task, with a placeholder workflow blob (the inbox
+never reads it); 85 % of the tasks are for the Gestores Locales of the UTs, the rest spread
+over every other position; 10 % claimed by the holder of their position (every position
+gets a holder); due dates from 20 days overdue to 30 days ahead, 10 % without one; a
+household code on each. Printed too: the bytes of human_task (rows and each index) per task.
 
 Measured in-process with Flask's test client (the request only: routing, the engine's
 queries, the template), after two warm-up calls, for a Gestor Local, a Jefe de Unidad
 Territorial and a central Jefe de unidad (and the Director, for reference): the inbox tabs,
-a due-date filter, a text search, and ``GET /api/tasks``. Target: p95 ≤ 50 ms.
-The last line printed is one JSON object with every figure.
+a due-date filter, a text search, and ``GET /api/tasks``. Target: p95 ≤ 50 ms. The
+baseline, measured first in the same process: the same requests of the Gestor Local and
+the Jefe de UT with no open task (each figure's ratio to it is printed). The last line
+printed is one JSON object with every figure.
 """
 
 from __future__ import annotations
@@ -392,10 +397,12 @@ def timed(call, reps: int) -> dict[str, float]:  # type: ignore[no-untyped-def]
     }
 
 
-def measure(db: Database, reps: int) -> dict[str, dict[str, dict[str, float]]]:
+def measure(
+    db: Database, reps: int, people: list[tuple[str, str, str]] = PEOPLE
+) -> dict[str, dict[str, dict[str, float]]]:
     app = create_app({"DATABASE_URL": db.url, "WTF_CSRF_ENABLED": False})
     out: dict[str, dict[str, dict[str, float]]] = {}
-    for label, login, tab in PEOPLE:
+    for label, login, tab in people:
         with db.write_transaction() as s:
             token = create_token(s, login, "bench")
         client = app.test_client()
@@ -412,18 +419,23 @@ def measure(db: Database, reps: int) -> dict[str, dict[str, dict[str, float]]]:
 
 def backend(url: str, n: int, reps: int) -> dict[str, Any]:
     db = prepared_database(url)
+    empty = measure(db, reps, PEOPLE[:2])  # the baseline: the same requests, no open task
     seconds = seed(db, n)
     storage = task_bytes(db)
     open_tasks = storage["rows"]
     load = os.getloadavg()[0]
     figures = measure(db, reps)
     db.dispose()
+    for person, requests in empty.items():
+        for request, t in requests.items():
+            t["ratio_p50"] = round(figures[person][request]["p50_ms"] / max(t["p50_ms"], 0.1), 2)
     return {
         "open_tasks": open_tasks,
         "seed_s": round(seconds, 1),
         "bytes_per_task": storage,
         "load_average": [round(load, 1), round(os.getloadavg()[0], 1)],
         "requests": figures,
+        "baseline_no_tasks": empty,
     }
 
 
@@ -442,6 +454,8 @@ def report(name: str, result: dict[str, Any]) -> list[str]:
         f"load average {result['load_average'][0]} → {result['load_average'][1]} on "
         f"{os.cpu_count()} CPUs"
     )
+    parts = ", ".join(f"{k} {v}" for k, v in result["bytes_per_task"]["parts"].items())
+    print(f"  human_task: {result['bytes_per_task']['total']} bytes per task ({parts})")
     missed = []
     for person, requests in result["requests"].items():
         for request, t in requests.items():
@@ -450,6 +464,9 @@ def report(name: str, result: dict[str, Any]) -> list[str]:
                 f"p50 {t['p50_ms']:7.1f} ms  p95 {t['p95_ms']:7.1f} ms  "
                 f"(cpu p50 {t['cpu_p50_ms']:6.1f} ms)"
             )
+            base = result["baseline_no_tasks"].get(person, {}).get(request)
+            if base:
+                figures += f"  ×{base['ratio_p50']:.2f} the p50 with no task ({base['p50_ms']} ms)"
             print(f"  {person:13} {request:15} {figures}{flag}")
             if flag and person != "director":
                 missed.append(f"{name}/{person}/{request}")
