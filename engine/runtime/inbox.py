@@ -397,8 +397,7 @@ def _household_text(session: Session, text: str) -> tuple[Any, bool]:
     on the household index), else the code ranges; and whether they were few."""
     prefixes = sorted({text, text.upper()})
     ranges = [
-        and_(HumanTask.household >= p, HumanTask.household < p[:-1] + chr(ord(p[-1]) + 1))
-        for p in prefixes
+        and_(HumanTask.household >= p, HumanTask.household < _after_prefix(p)) for p in prefixes
     ]
     found = set(
         session.scalars(
@@ -413,6 +412,14 @@ def _household_text(session: Session, text: str) -> tuple[Any, bool]:
     if len(text) == DNI_LENGTH and text.isdigit():
         found.update(_households(session, text))
     return (HumanTask.household.in_(sorted(found)) if found else false()), True
+
+
+def _after_prefix(prefix: str) -> str:
+    """The least string above every string that starts with ``prefix`` (byte order)."""
+    last = ord(prefix[-1])
+    if last >= 0x10FFFF:
+        return _after_prefix(prefix[:-1]) if len(prefix) > 1 else "\U0010ffff"
+    return prefix[:-1] + chr(last + 1)
 
 
 _NAMES: dict[str, tuple[tuple[int, ...], frozenset[str]]] = {}
