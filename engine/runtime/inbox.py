@@ -241,7 +241,7 @@ class _Tab:
 
 def _parts(sort: str) -> list[tuple[Any, list[Any]]]:
     """By due date, the dated and the undated rows of a branch apart: each part is read in
-    the order of the index, (due_at, priority), and stops at the page's end."""
+    the order of the index, (due_at, priority DESC, id), and stops at the page's end."""
     if sort == "due":
         return [
             (
@@ -278,16 +278,16 @@ def _branches(session: Session, actor: Actor, tab: str, narrow: bool) -> list[li
             for unit in (None, p.unit_id)
         }
         states: tuple[str, ...] = ("ready",)
-        whole = lambda: [HumanTask.state == "ready", candidate_clause(actor)]  # noqa: E731
+        whole = [HumanTask.state == "ready", candidate_clause(actor)]
     else:
         team = _team_pairs(session, actor)
         if team is None:  # the whole programme
             return [[open_state()]]
         pairs = team | {(name, None) for name, _ in team}
         states = OPEN_STATES
-        whole = lambda: [open_state(), _pairs_clause(team)]  # noqa: E731
+        whole = [open_state(), _pairs_clause(team)]
     if narrow:
-        return [whole()]
+        return [whole]
     ranges = sorted({(c, u, s) for c, u in pairs for s in states}, key=repr)
     if len(ranges) <= MAX_RANGES:
         return [[HumanTask.candidate == c, _unit_is(u), HumanTask.state == s] for c, u, s in ranges]
@@ -299,7 +299,7 @@ def _branches(session: Session, actor: Actor, tab: str, narrow: bool) -> list[li
             [open_state(), _unit_is(unit), HumanTask.candidate.in_(sorted(names))]
             for unit, names in sorted(units.items(), key=repr)
         ]
-    return [whole()]
+    return [whole]
 
 
 def candidate_clause(actor: Actor) -> Any:
