@@ -20,7 +20,9 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import (
+    String,
     and_,
+    cast,
     false,
     func,
     literal,
@@ -125,7 +127,8 @@ def inbox(
     now = now or utcnow()
     filters, joins, narrow = _filters(session, query, now)
     tabs = {tab: _Tab(session, actor, tab, narrow) for tab in TABS}
-    counts = {tab: session.scalar(t.count(filters, joins)) or 0 for tab, t in tabs.items()}
+    counted = select(*(t.count(filters, joins).scalar_subquery() for t in tabs.values()))
+    counts = {tab: n or 0 for tab, n in zip(tabs, session.execute(counted).one(), strict=True)}
     ids = list(session.scalars(tabs[query.tab].page_ids(filters, joins, query)))
     has_next = len(ids) > query.per_page
     ids = ids[: query.per_page]
@@ -248,7 +251,12 @@ def _parts(sort: str) -> list[tuple[Any, list[Any]]]:
                 HumanTask.due_at.is_not(None),
                 [HumanTask.due_at, HumanTask.priority.desc(), HumanTask.id],
             ),
-            (HumanTask.due_at.is_(None), [HumanTask.priority.desc(), HumanTask.id]),
+            # due_at (all NULL here) stays in the ORDER BY: PostgreSQL matches the index's
+            # order only when it is written out
+            (
+                HumanTask.due_at.is_(None),
+                [HumanTask.due_at, HumanTask.priority.desc(), HumanTask.id],
+            ),
         ]
     return [(true(), _order(sort))]
 
@@ -285,7 +293,7 @@ def _branches(session: Session, actor: Actor, tab: str, narrow: bool) -> list[li
             return [[open_state()]]
         pairs = team | {(name, None) for name, _ in team}
         states = OPEN_STATES
-        whole = [open_state(), _pairs_clause(team)]
+        whole = [open_state(), _wide_team_clause(team)]
     if narrow:
         return [whole]
     ranges = sorted({(c, u, s) for c, u in pairs for s in states}, key=repr)
@@ -338,6 +346,22 @@ def _pairs_clause(pairs: set[tuple[str, int]] | None) -> Any:
     return or_(
         tuple_(HumanTask.candidate, HumanTask.candidate_unit_id).in_(sorted(pairs)),
         and_(HumanTask.candidate_unit_id.is_(None), HumanTask.candidate.in_(names)),
+    )
+
+
+def _wide_team_clause(pairs: set[tuple[str, int]]) -> Any:
+    """``_pairs_clause`` for a team of many lanes: each (candidate, unit) as one key looked
+    up in a list, which the planner neither expands into one index probe per lane nor
+    costs as rare, so it reads the open tasks in due order and checks each."""
+    if not pairs:
+        return false()
+    key = HumanTask.candidate + "|" + cast(HumanTask.candidate_unit_id, String)
+    return or_(
+        key.in_(sorted(f"{name}|{unit}" for name, unit in pairs)),
+        and_(
+            HumanTask.candidate_unit_id.is_(None),
+            HumanTask.candidate.in_(sorted({name for name, _ in pairs})),
+        ),
     )
 
 
