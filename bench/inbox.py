@@ -5,17 +5,22 @@ open human tasks spread over the 1,852 positions of the org chart.
     python bench/inbox.py --full          # the issue's 1,000,000 open tasks
     python bench/inbox.py --pg postgresql+psycopg://juntos:juntos@127.0.0.1:5432/postgres
 
-Seeding is set-based (Core executemany on SQLite, COPY on PostgreSQL): one instance row per
-open task, with a placeholder workflow blob (the inbox never reads it); 85 % of the tasks are
-for the Gestores Locales of the UTs, the rest spread over every other position; 10 % claimed
-by the holder of their position (every position gets a holder); due dates from 20 days
-overdue to 30 days ahead, 10 % without one; a household code on each.
+Seeding is set-based: one INSERT … SELECT per table over a generated series (a recursive
+CTE on SQLite, generate_series on PostgreSQL), each attribute drawn in SQL by a
+multiplicative hash of the row number, the plain indexes dropped during the load and
+rebuilt after. One instance row per open task, with a placeholder workflow blob (the inbox
+never reads it); 85 % of the tasks are for the Gestores Locales of the UTs, the rest spread
+over every other position; 10 % claimed by the holder of their position (every position
+gets a holder); due dates from 20 days overdue to 30 days ahead, 10 % without one; a
+household code on each. Printed too: the bytes of human_task (rows and each index) per task.
 
 Measured in-process with Flask's test client (the request only: routing, the engine's
 queries, the template), after two warm-up calls, for a Gestor Local, a Jefe de Unidad
 Territorial and a central Jefe de unidad (and the Director, for reference): the inbox tabs,
-a due-date filter, a text search, and ``GET /api/tasks``. Target: p95 ≤ 50 ms.
-The last line printed is one JSON object with every figure.
+a due-date filter, a text search, and ``GET /api/tasks``. Target: p95 ≤ 50 ms. The
+baseline, measured first in the same process: the same requests of the Gestor Local and
+the Jefe de UT with no open task (each figure's ratio to it is printed). The last line
+printed is one JSON object with every figure.
 """
 
 from __future__ import annotations
@@ -23,14 +28,11 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import random
 import statistics
 import sys
 import tempfile
 import time
-import uuid
-from collections.abc import Iterator
-from datetime import UTC, date, datetime, timedelta
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -112,102 +114,193 @@ def holders(db: Database) -> dict[int, int]:
     return held
 
 
-def task_rows(db: Database, n: int, seed: int = 6) -> Iterator[tuple[list[dict], list[dict]]]:
-    """Batches of (instance rows, task rows) for ``n`` open tasks."""
-    rng = random.Random(seed)
+SLOTS = 10_000  # a task's position is one of SLOTS slots: 85 % of them the Gestores Locales'
+# Odd multipliers of the multiplicative hash that draws each attribute of task n in SQL
+# (the high bits of n·A mod 2³², so the draws of different attributes look independent).
+DRAWS = {
+    "slot": 2654435761,
+    "definition": 2246822519,
+    "element": 3266489917,
+    "household": 668265263,
+    "created": 374761393,
+    "claimed": 2870177451,
+    "undated": 1181783497,
+    "due": 3624381073,
+    "priority": 1597334677,
+}
+SEED_TABLES = ("process_instance", "human_task")
+
+
+def _slots(db: Database) -> tuple[list[dict], list[dict]]:
+    """The slot table (slot → position, lane, unit, holder, Gestor Local or not) and the
+    element table (kind, k → element, name, form) the SQL draws from."""
     held = holders(db)
     with db.transaction() as s:
-        positions = s.execute(select(Position.id, Position.denominacion, Position.unit_id)).all()
-        defs = s.execute(select(ProcessDefinition.id, ProcessDefinition.key)).all()
-        first_instance = (s.scalar(select(func.max(ProcessInstance.id))) or 0) + 1
-        first_task = (s.scalar(select(func.max(HumanTask.id))) or 0) + 1
+        positions = s.execute(
+            select(Position.id, Position.denominacion, Position.unit_id).order_by(Position.id)
+        ).all()
     gl = [p for p in positions if p.denominacion == GL]
-    weights = [GL_SHARE / len(gl) if p.denominacion == GL else 0.0 for p in positions]
-    others = len(positions) - len(gl)
-    weights = [w or (1 - GL_SHARE) / others for w in weights]
-    cum = list(_accumulate(weights))
-    now = datetime.now(UTC)
-    done = 0
-    while done < n:
-        size = min(BATCH, n - done)
-        picks = rng.choices(positions, cum_weights=cum, k=size)
-        instances, tasks = [], []
-        for i, p in enumerate(picks):
-            iid, tid = first_instance + done + i, first_task + done + i
-            definition_id, key = defs[0] if rng.random() < 0.8 else defs[-1]
-            element, name, form = rng.choice(ELEMENTS[GL if p.denominacion == GL else "other"])
-            household = f"H{rng.randrange(10**8):08d}"
-            created = now - timedelta(days=rng.uniform(0, 30))
-            claimed = rng.random() < CLAIMED_SHARE
-            due = None if rng.random() < 0.1 else now + timedelta(days=rng.uniform(-20, 30))
-            instances.append(
-                {
-                    "id": iid,
-                    "definition_id": definition_id,
-                    "process_key": key,
-                    "process_version": 1,
-                    "state": "running",
-                    "incident_open": False,
-                    "scope_unit_id": p.unit_id,
-                    "household": household,
-                    "initiator_user_id": held[p.id],
-                    "started_at": created,
-                    "lock_version": 1,
-                    "workflow": b"{}",
-                }
-            )
-            tasks.append(
-                {
-                    "id": tid,
-                    "instance_id": iid,
-                    "task_uuid": str(uuid.UUID(int=rng.getrandbits(128), version=4)),
-                    "element_id": element,
-                    "name": name,
-                    "candidate": p.denominacion,
-                    "candidate_unit_id": p.unit_id,
-                    "scope_unit_id": p.unit_id,
-                    "state": "claimed" if claimed else "ready",
-                    "assignee_user_id": held[p.id] if claimed else None,
-                    "form": form,
-                    "due_at": due,
-                    "priority": rng.choice((0, 0, 0, 1, 2)),
-                    "household": household,
-                    "created_at": created,
-                }
-            )
-        done += size
-        yield instances, tasks
+    others = [p for p in positions if p.denominacion != GL]
+    gl_slots = round(SLOTS * GL_SHARE)
+    picks = [gl[i % len(gl)] for i in range(gl_slots)]
+    picks += [others[i % len(others)] for i in range(SLOTS - gl_slots)]
+    slots = [
+        {
+            "slot": i,
+            "candidate": p.denominacion,
+            "unit_id": p.unit_id,
+            "holder_id": held[p.id],
+            "kind": int(p.denominacion == GL),
+        }
+        for i, p in enumerate(picks)
+    ]
+    elements = [
+        {"kind": kind, "k": k, "element_id": e, "name": name, "form": form}
+        for kind, lane in ((1, GL), (0, "other"))
+        for k, (e, name, form) in enumerate(ELEMENTS[lane])
+    ]
+    return slots, elements
 
 
-def _accumulate(values: list[float]) -> Iterator[float]:
-    total = 0.0
-    for v in values:
-        total += v
-        yield total
+def _draw(name: str, postgres: bool) -> str:
+    """SQL for a 24-bit pseudo-random integer of attribute ``name`` of task ``n``."""
+    product = f"((s.n * {DRAWS[name]}) % 4294967296)"
+    return f"({product} / 256)" if postgres else f"({product} >> 8)"
+
+
+def _seed_sql(postgres: bool) -> tuple[str, str, str]:
+    """(series, instance INSERT … SELECT, task INSERT … SELECT) of the dialect."""
+    d = {name: _draw(name, postgres) for name in DRAWS}
+    if postgres:
+        series = "SELECT n FROM generate_series(CAST(0 AS BIGINT), :n - 1) AS g(n)"
+        at = "to_timestamp(:now + ({secs}))"
+        household = f"'H' || lpad(({d['household']} % 100000000)::text, 8, '0')"
+        uuid_ = (
+            "lpad(to_hex(:first_task + s.n), 8, '0') || '-0000-4000-8000-' "
+            "|| lpad(to_hex(s.n), 12, '0')"
+        )
+    else:
+        series = (
+            "WITH RECURSIVE g(n) AS (SELECT 0 UNION ALL SELECT n + 1 FROM g WHERE n < :n - 1) "
+            "SELECT n FROM g"
+        )
+        at = "strftime('%Y-%m-%d %H:%M:%S', :now + ({secs}), 'unixepoch') || '.000000'"
+        household = f"printf('H%08d', {d['household']} % 100000000)"
+        uuid_ = "printf('%08x-0000-4000-8000-%012x', :first_task + s.n, s.n)"
+    created = at.format(secs=f"-({d['created']} % 2592000)")  # up to 30 days ago
+    due = at.format(secs=f"({d['due']} % 4320000) - 1728000")  # 20 days overdue … 30 ahead
+    slot = f"JOIN bench_slot b ON b.slot = {d['slot']} % {SLOTS}"
+    instances = f"""
+        INSERT INTO process_instance (id, definition_id, process_key, process_version, state,
+            incident_open, scope_unit_id, household, initiator_user_id, started_at,
+            lock_version, workflow)
+        SELECT :first_instance + s.n,
+            CASE WHEN {d["definition"]} % 10 < 8 THEN :def_first ELSE :def_last END,
+            CASE WHEN {d["definition"]} % 10 < 8 THEN :key_first ELSE :key_last END,
+            1, 'running', false, b.unit_id, {household}, b.holder_id, {created}, 1, :blob
+        FROM ({series}) s {slot}"""
+    tasks = f"""
+        INSERT INTO human_task (id, instance_id, task_uuid, element_id, name, candidate,
+            candidate_unit_id, scope_unit_id, state, assignee_user_id, form, due_at, priority,
+            household, created_at)
+        SELECT :first_task + s.n, :first_instance + s.n, {uuid_}, e.element_id, e.name,
+            b.candidate, b.unit_id, b.unit_id,
+            CASE WHEN {d["claimed"]} % 10 = 0 THEN 'claimed' ELSE 'ready' END,
+            CASE WHEN {d["claimed"]} % 10 = 0 THEN b.holder_id END,
+            e.form,
+            CASE WHEN {d["undated"]} % 10 = 0 THEN NULL ELSE {due} END,
+            CASE {d["priority"]} % 5 WHEN 3 THEN 1 WHEN 4 THEN 2 ELSE 0 END,
+            {household}, {created}
+        FROM ({series}) s {slot}
+        JOIN bench_element e ON e.kind = b.kind
+            AND e.k = {d["element"]} % (CASE WHEN b.kind = 1 THEN 2 ELSE 4 END)"""
+    return series, instances, tasks
+
+
+def _secondary_indexes(conn: Any, postgres: bool) -> list[tuple[str, str]]:
+    """(name, DDL) of the plain indexes of the seeded tables, as the migrations made them."""
+    if postgres:
+        rows = conn.execute(
+            text(
+                "SELECT i.indexname, i.indexdef FROM pg_indexes i "
+                "LEFT JOIN pg_constraint c ON c.conname = i.indexname "
+                "WHERE i.tablename IN ('process_instance', 'human_task') AND c.oid IS NULL"
+            )
+        )
+    else:
+        rows = conn.execute(
+            text(
+                "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL "
+                "AND tbl_name IN ('process_instance', 'human_task')"
+            )
+        )
+    return [(name, ddl) for name, ddl in rows]
 
 
 def seed(db: Database, n: int) -> float:
-    """Adds ``n`` open tasks; returns the seconds it took (analyze included)."""
+    """Adds ``n`` open tasks (and one instance each) set-based: one INSERT … SELECT per table
+    over a generated series, with the plain indexes dropped during the load and rebuilt
+    after (what a bulk load does); returns the seconds it took, ANALYZE included."""
     start = time.perf_counter()
     postgres = db.engine.dialect.name == "postgresql"
-    for instances, tasks in task_rows(db, n):
+    slots, elements = _slots(db)
+    with db.transaction() as s:
+        defs = s.execute(
+            select(ProcessDefinition.id, ProcessDefinition.key).order_by(ProcessDefinition.id)
+        ).all()
+        first_instance = (s.scalar(select(func.max(ProcessInstance.id))) or 0) + 1
+        first_task = (s.scalar(select(func.max(HumanTask.id))) or 0) + 1
+    _, instances, tasks = _seed_sql(postgres)
+    params = {
+        "n": n,
+        "now": int(time.time()),
+        "first_instance": first_instance,
+        "first_task": first_task,
+        "def_first": defs[0].id,
+        "key_first": defs[0].key,
+        "def_last": defs[-1].id,
+        "key_last": defs[-1].key,
+        "blob": b"{}",
+    }
+    with db.engine.begin() as conn:
+        if postgres:  # no FK triggers during the load (the rows reference existing rows)
+            conn.exec_driver_sql("SET LOCAL session_replication_role = replica")
+        temp = "TEMPORARY " if postgres else ""
+        conn.exec_driver_sql(
+            f"CREATE {temp}TABLE bench_slot (slot INTEGER PRIMARY KEY, candidate VARCHAR(200), "
+            "unit_id INTEGER, holder_id INTEGER, kind INTEGER)"
+        )
+        conn.exec_driver_sql(
+            f"CREATE {temp}TABLE bench_element (kind INTEGER, k INTEGER, element_id VARCHAR(100),"
+            " name VARCHAR(200), form VARCHAR(200))"
+        )
+        conn.execute(
+            text("INSERT INTO bench_slot VALUES (:slot, :candidate, :unit_id, :holder_id, :kind)"),
+            slots,
+        )
+        conn.execute(
+            text("INSERT INTO bench_element VALUES (:kind, :k, :element_id, :name, :form)"),
+            elements,
+        )
+        indexes = _secondary_indexes(conn, postgres)
+        for name, _ in indexes:
+            conn.exec_driver_sql(f"DROP INDEX {name}")
+        conn.execute(text(instances), params)
+        conn.execute(text(tasks), params)
+        for _, ddl in indexes:
+            conn.exec_driver_sql(ddl)
+        conn.exec_driver_sql("DROP TABLE bench_slot")
+        conn.exec_driver_sql("DROP TABLE bench_element")
         if postgres:
-            _copy(db, ProcessInstance.__table__, instances)
-            _copy(db, HumanTask.__table__, tasks)
-        else:
-            with db.write_transaction() as s:
-                s.execute(insert(ProcessInstance.__table__), instances)
-                s.execute(insert(HumanTask.__table__), tasks)
-    with db.engine.connect() as conn:
-        if postgres:
-            for table in ("process_instance", "human_task"):
+            for table in SEED_TABLES:
                 conn.execute(
                     text(
                         f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), max(id)) "
                         f"FROM {table}"
                     )
                 )
-            conn.commit()
+    with db.engine.connect() as conn:
+        if postgres:
             conn.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql(
                 "VACUUM ANALYZE process_instance, human_task, org_position, org_unit"
             )
@@ -217,19 +310,38 @@ def seed(db: Database, n: int) -> float:
     return time.perf_counter() - start
 
 
-def _copy(db: Database, table: Any, rows: list[dict]) -> None:
-    columns = list(rows[0])
-    raw = db.engine.raw_connection()
-    try:
-        with (
-            raw.cursor() as cur,
-            cur.copy(f"COPY {table.name} ({', '.join(columns)}) FROM STDIN") as copy,
-        ):
-            for row in rows:
-                copy.write_row([row[c] for c in columns])
-        raw.commit()
-    finally:
-        raw.close()
+def task_bytes(db: Database) -> dict[str, Any]:
+    """Bytes of human_task — rows and each index — per task row."""
+    with db.engine.connect() as conn:
+        rows = conn.scalar(text("SELECT count(*) FROM human_task"))
+        if db.engine.dialect.name == "postgresql":
+            parts = dict(
+                conn.execute(
+                    text(
+                        "SELECT c.relname, pg_relation_size(c.oid) FROM pg_class c "
+                        "WHERE c.oid = 'human_task'::regclass OR c.oid IN "
+                        "(SELECT indexrelid FROM pg_index WHERE indrelid = 'human_task'::regclass)"
+                    )
+                ).all()
+            )
+            toast = conn.scalar(
+                text(
+                    "SELECT pg_total_relation_size('human_task') - pg_indexes_size('human_task')"
+                    " - pg_relation_size('human_task')"
+                )
+            )
+            parts["human_task"] += toast
+        else:
+            parts = dict(
+                conn.execute(
+                    text(
+                        "SELECT d.name, sum(d.pgsize) FROM dbstat d JOIN sqlite_master m "
+                        "ON m.name = d.name WHERE m.tbl_name = 'human_task' GROUP BY d.name"
+                    )
+                ).all()
+            )
+    per_row = {name: round(size / max(rows, 1), 1) for name, size in sorted(parts.items())}
+    return {"rows": rows, "total": round(sum(parts.values()) / max(rows, 1), 1), "parts": per_row}
 
 
 # -- measuring ----------------------------------------------------------------------------------
@@ -285,10 +397,12 @@ def timed(call, reps: int) -> dict[str, float]:  # type: ignore[no-untyped-def]
     }
 
 
-def measure(db: Database, reps: int) -> dict[str, dict[str, dict[str, float]]]:
+def measure(
+    db: Database, reps: int, people: list[tuple[str, str, str]] = PEOPLE
+) -> dict[str, dict[str, dict[str, float]]]:
     app = create_app({"DATABASE_URL": db.url, "WTF_CSRF_ENABLED": False})
     out: dict[str, dict[str, dict[str, float]]] = {}
-    for label, login, tab in PEOPLE:
+    for label, login, tab in people:
         with db.write_transaction() as s:
             token = create_token(s, login, "bench")
         client = app.test_client()
@@ -305,17 +419,23 @@ def measure(db: Database, reps: int) -> dict[str, dict[str, dict[str, float]]]:
 
 def backend(url: str, n: int, reps: int) -> dict[str, Any]:
     db = prepared_database(url)
+    empty = measure(db, reps, PEOPLE[:2])  # the baseline: the same requests, no open task
     seconds = seed(db, n)
-    with db.transaction() as s:
-        open_tasks = s.scalar(select(func.count(HumanTask.id)))
+    storage = task_bytes(db)
+    open_tasks = storage["rows"]
     load = os.getloadavg()[0]
     figures = measure(db, reps)
     db.dispose()
+    for person, requests in empty.items():
+        for request, t in requests.items():
+            t["ratio_p50"] = round(figures[person][request]["p50_ms"] / max(t["p50_ms"], 0.1), 2)
     return {
         "open_tasks": open_tasks,
         "seed_s": round(seconds, 1),
+        "bytes_per_task": storage,
         "load_average": [round(load, 1), round(os.getloadavg()[0], 1)],
         "requests": figures,
+        "baseline_no_tasks": empty,
     }
 
 
@@ -334,6 +454,8 @@ def report(name: str, result: dict[str, Any]) -> list[str]:
         f"load average {result['load_average'][0]} → {result['load_average'][1]} on "
         f"{os.cpu_count()} CPUs"
     )
+    parts = ", ".join(f"{k} {v}" for k, v in result["bytes_per_task"]["parts"].items())
+    print(f"  human_task: {result['bytes_per_task']['total']} bytes per task ({parts})")
     missed = []
     for person, requests in result["requests"].items():
         for request, t in requests.items():
@@ -342,6 +464,9 @@ def report(name: str, result: dict[str, Any]) -> list[str]:
                 f"p50 {t['p50_ms']:7.1f} ms  p95 {t['p95_ms']:7.1f} ms  "
                 f"(cpu p50 {t['cpu_p50_ms']:6.1f} ms)"
             )
+            base = result["baseline_no_tasks"].get(person, {}).get(request)
+            if base:
+                figures += f"  ×{base['ratio_p50']:.2f} the p50 with no task ({base['p50_ms']} ms)"
             print(f"  {person:13} {request:15} {figures}{flag}")
             if flag and person != "director":
                 missed.append(f"{name}/{person}/{request}")

@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from flask import Blueprint, Flask, flash, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    Flask,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_login import LoginManager, UserMixin, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
@@ -13,6 +23,7 @@ from wtforms.validators import DataRequired, Length
 
 from engine.clock import today
 from engine.org import Holding, LoginRefused, LoginThrottled, authenticate, get_user, holdings
+from engine.runtime.actors import Actor
 from web import db
 
 bp = Blueprint("auth", __name__)
@@ -47,9 +58,9 @@ def load_user(user_id: str) -> SessionUser | None:
     user = get_user(db.session(), int(user_id))
     if user is None or not user.is_active:
         return None
-    return SessionUser(
-        user.id, user.login, user.full_name, user.is_admin, holdings(db.session(), user.id, today())
-    )
+    held = holdings(db.session(), user.id, today())
+    g.actor = Actor(user.id, user.login, user.is_admin, tuple(held))  # db.current_actor's
+    return SessionUser(user.id, user.login, user.full_name, user.is_admin, held)
 
 
 class LoginForm(FlaskForm):

@@ -30,6 +30,12 @@ def close_session() -> None:
 
 def current_actor(db_session: Session | None = None) -> Actor:
     """The logged-in person with the positions they hold today, read in ``db_session``
-    (the request's session by default; pass a write transaction's to act in it)."""
-    db_session = db_session or session()
-    return actor_for_user(db_session, get_user(db_session, current_user.id))
+    (the request's session by default, read once per request; pass a write transaction's
+    to act in it)."""
+    if db_session is not None and db_session is not g.get("db_session"):
+        return actor_for_user(db_session, get_user(db_session, current_user.id))
+    actor: Actor | None = g.get("actor")
+    if actor is None or actor.user_id != current_user.id:
+        db_session = session()
+        actor = g.actor = actor_for_user(db_session, get_user(db_session, current_user.id))
+    return actor

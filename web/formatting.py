@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import nh3
 from flask import Flask
-from flask_babel import Babel, format_currency, format_date, format_datetime
+from flask_babel import Babel, format_currency, format_date, to_user_timezone
 from markdown_it import MarkdownIt
 from markupsafe import Markup
 
@@ -40,8 +40,8 @@ _MARKDOWN = MarkdownIt("commonmark", {"html": False, "linkify": False})
 def fecha(value: date | datetime | None) -> str:
     if value is None:
         return ""
-    if isinstance(value, datetime):
-        return format_datetime(value, "dd/MM/yyyy HH:mm")
+    if isinstance(value, datetime):  # digits only: strftime in the user's zone is the same
+        return to_user_timezone(value).strftime("%d/%m/%Y %H:%M")
     return format_date(value, "dd/MM/yyyy")
 
 

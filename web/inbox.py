@@ -77,7 +77,7 @@ def index() -> str:
         "inbox/index.html",
         page=page,
         tabs=TAB_LABELS,
-        processes=latest_definitions(session),
+        processes=latest_definitions(session, names_only=True),
         units=list_units(session),
         args=request.args,
         max_bulk=MAX_BULK,

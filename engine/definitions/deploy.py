@@ -17,7 +17,7 @@ from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.spiff.parser.process import VALIDATOR
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, load_only
 
 from engine import audit
 from engine.definitions.inspect import ProcessInfo, inspect_document
@@ -156,23 +156,27 @@ def latest_definition(session: Session, key: str) -> ProcessDefinition | None:
     )
 
 
-def latest_definitions(session: Session) -> list[ProcessDefinition]:
-    """The latest version of every process, by key."""
+def latest_definitions(session: Session, names_only: bool = False) -> list[ProcessDefinition]:
+    """The latest version of every process, by key; ``names_only``: without the BPMN source
+    and forms (loaded if read), for a list of choices."""
     latest = (
         select(ProcessDefinition.key, func.max(ProcessDefinition.version).label("v"))
         .group_by(ProcessDefinition.key)
         .subquery()
     )
-    return list(
-        session.scalars(
-            select(ProcessDefinition)
-            .join(
-                latest,
-                (ProcessDefinition.key == latest.c.key) & (ProcessDefinition.version == latest.c.v),
-            )
-            .order_by(ProcessDefinition.key)
+    stmt = (
+        select(ProcessDefinition)
+        .join(
+            latest,
+            (ProcessDefinition.key == latest.c.key) & (ProcessDefinition.version == latest.c.v),
         )
+        .order_by(ProcessDefinition.key)
     )
+    if names_only:
+        stmt = stmt.options(
+            load_only(ProcessDefinition.key, ProcessDefinition.version, ProcessDefinition.name)
+        )
+    return list(session.scalars(stmt))
 
 
 def publish_candidate(session: Session, c: Candidate, actor_user_id: int | None) -> DeployResult:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, joinedload, selectinload
 
 from engine.errors import NotFound, ValidationError
 from engine.org.models import Assignment, Position, User, format_cargo
@@ -128,7 +128,7 @@ def holdings(session: Session, user_id: int, on: date) -> list[Holding]:
     rows = session.scalars(
         select(Assignment)
         .where(Assignment.user_id == user_id, Assignment.start_date <= on)
-        .options(selectinload(Assignment.position).selectinload(Position.unit))
+        .options(joinedload(Assignment.position).joinedload(Position.unit))
     )
     return [Holding(a.position, a.kind, a.start_date, a.end_date) for a in rows if a.active_on(on)]
 

@@ -5,6 +5,10 @@ their scope) and ``team`` (open tasks of the positions the actor supervises alon
 of authority, Title IV). Everything is one SQL query per list and per count, over the
 indexes of ``human_task``; nothing is filtered in Python, so what a list shows and what its
 count says cannot disagree, and nothing outside the actor's reach can leak into either.
+
+Counts are exact up to ``COUNT_CAP`` and say "more than that" beyond it: each count stops
+reading after ``COUNT_CAP + 1`` index entries, so a tab of 40,000 tasks costs what one of
+1,000 does (an exact count of a big tab would read all of it on every page view).
 """
 
 from __future__ import annotations
@@ -15,11 +19,25 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, false, func, literal, or_, select, true, tuple_, union_all
+from sqlalchemy import (
+    String,
+    and_,
+    cast,
+    false,
+    func,
+    literal,
+    literal_column,
+    or_,
+    select,
+    true,
+    tuple_,
+    union_all,
+)
 from sqlalchemy.orm import Session
 
 from engine.clock import LIMA
 from engine.db import utcnow
+from engine.definitions import store
 from engine.definitions.models import ProcessDefinition
 from engine.errors import ValidationError
 from engine.org.models import Position, Unit
@@ -33,6 +51,8 @@ SORTS = ("due", "priority")
 MAX_PER_PAGE = 100
 OPEN_STATES = ("ready", "claimed")
 DNI_LENGTH = 8
+COUNT_CAP = 1000  # a count above it reads «más de 1,000»
+MAX_TEXT_HOUSEHOLDS = 100  # a text search names these many household codes at most; else a range
 
 
 @dataclass(frozen=True)
@@ -75,12 +95,29 @@ class InboxRow:
 class InboxPage:
     query: InboxQuery
     rows: list[InboxRow]
-    total: int
-    counts: dict[str, int]
+    total: int  # exact up to COUNT_CAP; COUNT_CAP + 1 means "more than COUNT_CAP"
+    counts: dict[str, int]  # the same, per tab
+    has_next: bool = False
 
     @property
-    def pages(self) -> int:
+    def capped(self) -> bool:
+        return self.total > COUNT_CAP
+
+    @property
+    def pages(self) -> int | None:
+        """The number of pages; None when the total is capped (the pager then offers the
+        next page while there is one)."""
+        if self.capped:
+            return None
         return max(1, math.ceil(self.total / self.query.per_page))
+
+    def count_text(self, tab: str | None = None) -> str:
+        """A tab's count (the current tab's by default) as the page shows it."""
+        return count_text(self.total if tab is None else self.counts[tab])
+
+
+def count_text(n: int) -> str:
+    return f"más de {COUNT_CAP:,}" if n > COUNT_CAP else str(n)
 
 
 def inbox(
@@ -88,10 +125,15 @@ def inbox(
 ) -> InboxPage:
     query = query.checked()
     now = now or utcnow()
-    filters, joins = _filters(session, query, now)
-    tabs = {tab: _Tab(session, actor, tab) for tab in TABS}
-    counts = {tab: session.scalar(t.count(filters, joins)) or 0 for tab, t in tabs.items()}
+    filters, joins, narrow = _filters(session, query, now)
+    tabs = {tab: _Tab(session, actor, tab, narrow) for tab in TABS}
+    counted = select(*(t.count(filters, joins).scalar_subquery() for t in tabs.values()))
+    counts = {tab: n or 0 for tab, n in zip(tabs, session.execute(counted).one(), strict=True)}
     ids = list(session.scalars(tabs[query.tab].page_ids(filters, joins, query)))
+    has_next = len(ids) > query.per_page
+    ids = ids[: query.per_page]
+    if not ids:
+        return InboxPage(query, [], counts[query.tab], counts, has_next)
     listing = (
         select(HumanTask, ProcessInstance.process_key, ProcessDefinition.name, Unit.code)
         .join(ProcessInstance, ProcessInstance.id == HumanTask.instance_id)
@@ -104,78 +146,117 @@ def inbox(
         InboxRow(task, key, name, code, task.due_at is not None and task.due_at < now)
         for task, key, name, code in (found[i] for i in ids if i in found)
     ]
-    return InboxPage(query, rows, counts[query.tab], counts)
+    return InboxPage(query, rows, counts[query.tab], counts, has_next)
+
+
+def open_tasks(
+    session: Session, actor: Actor, scope: str = "all", limit: int = 100, offset: int = 0
+) -> list[HumanTask]:
+    """``mine`` (claimed by the actor), ``available`` (unclaimed, for the actor's positions)
+    or ``all`` (both), in the inbox's due order: what ``GET /api/tasks`` lists."""
+    tabs = {"mine": ("mine",), "available": ("available",)}.get(scope, ("mine", "available"))
+    columns = [HumanTask.id, HumanTask.due_at, HumanTask.priority]
+    heads = [
+        head
+        for tab in tabs
+        for head in _Tab(session, actor, tab).heads(columns, [], set(), "due", offset + limit)
+    ]
+    if not heads:
+        return []
+    merged = union_all(*heads).subquery()
+    ids = list(
+        session.scalars(
+            select(merged.c.id).order_by(*_order("due", merged.c)).limit(limit).offset(offset)
+        )
+    )
+    found = {t.id: t for t in session.scalars(select(HumanTask).where(HumanTask.id.in_(ids)))}
+    return [found[i] for i in ids if i in found]
 
 
 # -- how a tab reads human_task -----------------------------------------------------------
 #
-# A tab is a set of index ranges of ix_human_task_inbox_due — (candidate, candidate_unit_id,
-# state) — when there are few: each range is counted on the index alone and read in due
-# order up to the page's end, and the ranges are merged (UNION ALL). Otherwise (``mine``,
-# or a supervisor of many positions) it is one WHERE clause. The rows are the same either
-# way; only the plan differs. The instance, definition and unit are joined only when a
-# filter needs them (an inner join on a NOT NULL foreign key never drops a row).
+# A tab is a few branches, each a WHERE clause that one index reads in due order: the
+# (candidate, candidate_unit_id, state) ranges of ix_human_task_inbox_due when there are
+# few; for a bigger team, one branch per unit on ix_human_task_open_unit (the unit's open
+# tasks by due date, the lanes checked on the index entry); for the whole programme, the
+# open tasks by due date (ix_human_task_open_due); ``mine``, the assignee's index. Each
+# branch is read in due order up to the page's end (the dated and the undated rows apart:
+# each part in index order) and the branches are merged (UNION ALL); each count stops after
+# COUNT_CAP + 1 rows. The rows are the same whatever the plan. The instance is joined only
+# when a filter needs it (an inner join on a NOT NULL foreign key never drops a row).
 
-MAX_RANGES = 64
+MAX_RANGES = 16
+MAX_UNITS = 8
+
+
+def open_state() -> Any:
+    """``state IN ('ready', 'claimed')`` written with literals, as the partial indexes'
+    predicate is: SQLite uses a partial index only when the query repeats its predicate."""
+    return HumanTask.state.in_([literal_column(f"'{s}'") for s in OPEN_STATES])
 
 
 class _Tab:
-    def __init__(self, session: Session, actor: Actor, tab: str) -> None:
-        self.clause = _tab(session, actor, tab)
-        self.ranges = _ranges(session, actor, tab)
+    def __init__(self, session: Session, actor: Actor, tab: str, narrow: bool = False) -> None:
+        """``narrow``: the filters name a few households; then the tab is one clause, read
+        whole and sorted (the household index finds its rows, whatever the tab)."""
+        self.branches = _branches(session, actor, tab, narrow)
+        self.narrow = narrow
 
     def _selects(self, columns: list[Any], filters: list[Any], joins: set[str]) -> list[Any]:
-        if self.ranges is None:
-            return [_joined(select(*columns), joins).where(self.clause, *filters)]
         return [
-            _joined(select(*columns), joins).where(
-                HumanTask.candidate == candidate,
-                HumanTask.candidate_unit_id.is_(None)
-                if unit_id is None
-                else HumanTask.candidate_unit_id == unit_id,
-                HumanTask.state == state,
-                *filters,
-            )
-            for candidate, unit_id, state in self.ranges
+            _joined(select(*columns), joins).where(*branch, *filters) for branch in self.branches
         ]
 
     def count(self, filters: list[Any], joins: set[str]) -> Any:
-        selects = self._selects([HumanTask.id], filters, joins)
+        """The tab's count, capped: reading stops at COUNT_CAP + 1 rows."""
+        selects = self._selects([literal_column("1")], filters, joins)
         if not selects:
             return select(literal(0))
-        if len(selects) == 1:
-            return selects[0].with_only_columns(func.count(HumanTask.id))
-        return select(func.count()).select_from(union_all(*selects).subquery())
+        capped = (selects[0] if len(selects) == 1 else union_all(*selects)).limit(COUNT_CAP + 1)
+        return select(func.count()).select_from(capped.subquery())
+
+    def heads(
+        self, columns: list[Any], filters: list[Any], joins: set[str], sort: str, end: int
+    ) -> list[Any]:
+        """Selects of ``columns`` whose union holds the tab's first ``end`` rows in ``sort``
+        order: one per branch and part, each read in index order and stopping at ``end``."""
+        return [
+            select(*branch.where(where).order_by(*order).limit(end).subquery().c)
+            for branch in self._selects(columns, filters, joins)
+            for where, order in ([(true(), _order(sort))] if self.narrow else _parts(sort))
+        ]
 
     def page_ids(self, filters: list[Any], joins: set[str], q: InboxQuery) -> Any:
+        """The ids of the page's rows and of the first row after it (if any)."""
         offset = (q.page - 1) * q.per_page
-        if self.ranges is None:
-            (one,) = self._selects([HumanTask.id], filters, joins)
-            return one.order_by(*_order(q.sort)).limit(q.per_page).offset(offset)
-        if not self.ranges:
-            return select(HumanTask.id).where(false())
         columns = [HumanTask.id, HumanTask.due_at, HumanTask.priority]
-        heads = [
-            select(*branch.where(where).order_by(*order).limit(offset + q.per_page).subquery().c)
-            for branch in self._selects(columns, filters, joins)
-            for where, order in _parts(q.sort)
-        ]
+        heads = self.heads(columns, filters, joins, q.sort, offset + q.per_page + 1)
+        if not heads:
+            return select(HumanTask.id).where(false())
         merged = union_all(*heads).subquery()
         return (
-            select(merged.c.id).order_by(*_order(q.sort, merged.c)).limit(q.per_page).offset(offset)
+            select(merged.c.id)
+            .order_by(*_order(q.sort, merged.c))
+            .limit(q.per_page + 1)
+            .offset(offset)
         )
 
 
 def _parts(sort: str) -> list[tuple[Any, list[Any]]]:
-    """By due date, the dated and the undated rows of a range apart: each part is read in
-    the order of the index, (due_at, priority), and stops at the page's end."""
+    """By due date, the dated and the undated rows of a branch apart: each part is read in
+    the order of the index, (due_at, priority DESC, id), and stops at the page's end."""
     if sort == "due":
         return [
             (
                 HumanTask.due_at.is_not(None),
                 [HumanTask.due_at, HumanTask.priority.desc(), HumanTask.id],
             ),
-            (HumanTask.due_at.is_(None), [HumanTask.priority.desc(), HumanTask.id]),
+            # due_at (all NULL here) stays in the ORDER BY: PostgreSQL matches the index's
+            # order only when it is written out
+            (
+                HumanTask.due_at.is_(None),
+                [HumanTask.due_at, HumanTask.priority.desc(), HumanTask.id],
+            ),
         ]
     return [(true(), _order(sort))]
 
@@ -187,9 +268,16 @@ def _joined(stmt, joins: set[str]):  # type: ignore[no-untyped-def]
     return stmt
 
 
-def _ranges(session: Session, actor: Actor, tab: str) -> list[tuple[str, int | None, str]] | None:
-    """The (candidate, candidate_unit_id, state) ranges of ``available`` and ``team``, or
-    None when the tab is better read as one clause."""
+def _unit_is(unit_id: int | None) -> Any:
+    if unit_id is None:
+        return HumanTask.candidate_unit_id.is_(None)
+    return HumanTask.candidate_unit_id == unit_id
+
+
+def _branches(session: Session, actor: Actor, tab: str, narrow: bool) -> list[list[Any]]:
+    """The tab's branches (see above): each a list of conditions."""
+    if tab == "mine":
+        return [[HumanTask.assignee_user_id == actor.user_id, HumanTask.state == "claimed"]]
     if tab == "available":
         pairs = {
             (name, unit)
@@ -198,24 +286,28 @@ def _ranges(session: Session, actor: Actor, tab: str) -> list[tuple[str, int | N
             for unit in (None, p.unit_id)
         }
         states: tuple[str, ...] = ("ready",)
-    elif tab == "team":
+        whole = [HumanTask.state == "ready", candidate_clause(actor)]
+    else:
         team = _team_pairs(session, actor)
-        if team is None:
-            return None
+        if team is None:  # the whole programme
+            return [[open_state()]]
         pairs = team | {(name, None) for name, _ in team}
         states = OPEN_STATES
-    else:
-        return None
+        whole = [open_state(), _wide_team_clause(team)]
+    if narrow:
+        return [whole]
     ranges = sorted({(c, u, s) for c, u in pairs for s in states}, key=repr)
-    return ranges if len(ranges) <= MAX_RANGES else None
-
-
-def _tab(session: Session, actor: Actor, tab: str) -> Any:
-    if tab == "mine":
-        return and_(HumanTask.assignee_user_id == actor.user_id, HumanTask.state == "claimed")
-    if tab == "available":
-        return and_(HumanTask.state == "ready", candidate_clause(actor))
-    return and_(HumanTask.state.in_(OPEN_STATES), team_clause(session, actor))
+    if len(ranges) <= MAX_RANGES:
+        return [[HumanTask.candidate == c, _unit_is(u), HumanTask.state == s] for c, u, s in ranges]
+    units: dict[int | None, set[str]] = {}
+    for name, unit in pairs:
+        units.setdefault(unit, set()).add(name)
+    if tab == "team" and len(units) <= MAX_UNITS:
+        return [
+            [open_state(), _unit_is(unit), HumanTask.candidate.in_(sorted(names))]
+            for unit, names in sorted(units.items(), key=repr)
+        ]
+    return [whole]
 
 
 def candidate_clause(actor: Actor) -> Any:
@@ -241,7 +333,11 @@ def _team_pairs(session: Session, actor: Actor) -> set[tuple[str, int]] | None:
 
 def team_clause(session: Session, actor: Actor) -> Any:
     """Tasks of the positions below the actor's in the lines of authority."""
-    pairs = _team_pairs(session, actor)
+    return _pairs_clause(_team_pairs(session, actor))
+
+
+def _pairs_clause(pairs: set[tuple[str, int]] | None) -> Any:
+    """Tasks of these (denominación, unit) lanes, or of any unit's; None: every task."""
     if pairs is None:  # the whole programme
         return true()
     if not pairs:
@@ -253,10 +349,28 @@ def team_clause(session: Session, actor: Actor) -> Any:
     )
 
 
-def _filters(session: Session, q: InboxQuery, now: datetime) -> tuple[list[Any], set[str]]:
-    """The filters' clauses, and whether they need the instance joined."""
+def _wide_team_clause(pairs: set[tuple[str, int]]) -> Any:
+    """``_pairs_clause`` for a team of many lanes: each (candidate, unit) as one key looked
+    up in a list, which the planner neither expands into one index probe per lane nor
+    costs as rare, so it reads the open tasks in due order and checks each."""
+    if not pairs:
+        return false()
+    key = HumanTask.candidate + "|" + cast(HumanTask.candidate_unit_id, String)
+    return or_(
+        key.in_(sorted(f"{name}|{unit}" for name, unit in pairs)),
+        and_(
+            HumanTask.candidate_unit_id.is_(None),
+            HumanTask.candidate.in_(sorted({name for name, _ in pairs})),
+        ),
+    )
+
+
+def _filters(session: Session, q: InboxQuery, now: datetime) -> tuple[list[Any], set[str], bool]:
+    """The filters' clauses, whether they need the instance joined, and whether they name
+    a few households (then the household index finds the rows; no tab order is faster)."""
     out: list[Any] = []
     joins: set[str] = set()
+    narrow = False
     if q.process_key:
         out.append(ProcessInstance.process_key == q.process_key)
         joins.add("instance")
@@ -267,19 +381,28 @@ def _filters(session: Session, q: InboxQuery, now: datetime) -> tuple[list[Any],
         out.append(HumanTask.scope_unit_id == unit_id if unit_id is not None else false())
     if q.household:
         out.append(HumanTask.household.in_(_households(session, q.household.strip())))
+        narrow = True
     if q.due:
         out.append(_due_clause(q.due, now))
     if q.text and q.text.strip():
-        out.append(_text_clause(session, q.text.strip(), joins))
-    return out, joins
+        clause, households_only = _text_clause(session, q.text.strip(), joins)
+        out.append(clause)
+        narrow = narrow or households_only
+    return out, joins, narrow
 
 
-def _text_clause(session: Session, text: str, joins: set[str]) -> Any:
+def _text_clause(session: Session, text: str, joins: set[str]) -> tuple[Any, bool]:
+    """Free text: part of the task's name or of its process's name (any case), a household
+    code or its beginning, or the DNI of a household's titular or member. Each part becomes
+    a clause an index serves: the names found in the definitions become ``name IN``, the
+    definitions ``definition_id IN``, the households ``household IN`` (or a code range).
+    Also says whether only a few households matched."""
+    needle = text.casefold()
+    matches: list[Any] = []
+    names = sorted(n for n in _task_names(session) if needle in n.casefold())
+    if names:
+        matches.append(HumanTask.name.in_(names))
     like = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-    matches = [
-        HumanTask.name.ilike(like, escape="\\"),
-        HumanTask.household.ilike(like, escape="\\"),
-    ]
     definitions = list(
         session.scalars(
             select(ProcessDefinition.id).where(ProcessDefinition.name.ilike(like, escape="\\"))
@@ -288,7 +411,62 @@ def _text_clause(session: Session, text: str, joins: set[str]) -> Any:
     if definitions:  # the process's name matches: every task of those definitions does
         matches.append(ProcessInstance.definition_id.in_(definitions))
         joins.add("instance")
-    return or_(*matches)
+    households, few = _household_text(session, text)
+    return or_(*matches, households), few and not matches
+
+
+def _household_text(session: Session, text: str) -> tuple[Any, bool]:
+    """Households whose code starts with ``text`` (as typed or in capitals), or whose
+    titular or member has ``text`` as DNI: the codes themselves when there are few (read
+    on the household index), else the code ranges; and whether they were few."""
+    prefixes = sorted({text, text.upper()})
+    ranges = [
+        and_(HumanTask.household >= p, HumanTask.household < _after_prefix(p)) for p in prefixes
+    ]
+    found = set(
+        session.scalars(
+            select(HumanTask.household)
+            .distinct()
+            .where(or_(*ranges))
+            .limit(MAX_TEXT_HOUSEHOLDS + 1)
+        )
+    )
+    if len(found) > MAX_TEXT_HOUSEHOLDS:
+        return or_(*ranges), False
+    if len(text) == DNI_LENGTH and text.isdigit():
+        found.update(_households(session, text))
+    return (HumanTask.household.in_(sorted(found)) if found else false()), True
+
+
+def _after_prefix(prefix: str) -> str:
+    """The least string above every string that starts with ``prefix`` (byte order)."""
+    last = ord(prefix[-1])
+    if last >= 0x10FFFF:
+        return _after_prefix(prefix[:-1]) if len(prefix) > 1 else "\U0010ffff"
+    return prefix[:-1] + chr(last + 1)
+
+
+_NAMES: dict[str, tuple[tuple[int, ...], frozenset[str]]] = {}
+
+
+def _task_names(session: Session) -> frozenset[str]:
+    """The names a human task can have: those of the user and manual tasks of every
+    published definition (``engine.runtime.advance`` names a task ``bpmn_name or bpmn_id``).
+    Cached per database until a definition is published."""
+    ids = tuple(session.scalars(select(ProcessDefinition.id).order_by(ProcessDefinition.id)))
+    key = str(session.get_bind().url)
+    cached = _NAMES.get(key)
+    if cached and cached[0] == ids:
+        return cached[1]
+    names: set[str] = set()
+    for definition_id in ids:
+        loaded = store.load_by_id(session, definition_id)
+        for spec in (loaded.spec, *loaded.subprocess_specs.values()):
+            for task_spec in spec.task_specs.values():
+                if getattr(task_spec, "bpmn_id", None):
+                    names.add(task_spec.bpmn_name or task_spec.bpmn_id)
+    _NAMES[key] = (ids, frozenset(names))
+    return _NAMES[key][1]
 
 
 def _households(session: Session, value: str) -> list[str]:
@@ -330,6 +508,13 @@ _CHART_TTL_SECONDS = 300.0
 
 def _chart(session: Session) -> dict[int, tuple[int | None, str, int]]:
     """position id → (supervisor id, denominación, unit id)."""
+    return _org(session)[0]
+
+
+def _org(
+    session: Session,
+) -> tuple[dict[int, tuple[int | None, str, int]], dict[int, list[int]]]:
+    """The chart, and position id → the positions it supervises directly."""
     key = str(session.get_bind().url)
     cached = _CHART.get(key)
     if cached and time.monotonic() - cached[0] < _CHART_TTL_SECONDS:
@@ -338,17 +523,17 @@ def _chart(session: Session) -> dict[int, tuple[int | None, str, int]]:
         select(Position.id, Position.supervisor_id, Position.denominacion, Position.unit_id)
     )
     chart = {pid: (sup, name, unit) for pid, sup, name, unit in rows}
-    _CHART[key] = (time.monotonic(), chart)
-    return chart
-
-
-def supervised_positions(session: Session, position_ids: list[int]) -> set[int]:
-    """Every position below ``position_ids`` in the lines of authority (not themselves)."""
-    chart = _chart(session)
     children: dict[int, list[int]] = {}
     for pid, (sup, _, _) in chart.items():
         if sup is not None:
             children.setdefault(sup, []).append(pid)
+    _CHART[key] = (time.monotonic(), (chart, children))
+    return chart, children
+
+
+def supervised_positions(session: Session, position_ids: list[int]) -> set[int]:
+    """Every position below ``position_ids`` in the lines of authority (not themselves)."""
+    children = _org(session)[1]
     below: set[int] = set()
     stack = list(position_ids)
     while stack:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, Integer, LargeBinary, String, Text
+from sqlalchemy import ForeignKey, Index, Integer, LargeBinary, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from engine.db import Base, UTCDateTime, utcnow
@@ -14,6 +14,9 @@ from engine.db import Base, UTCDateTime, utcnow
 INSTANCE_STATES = ("running", "suspended", "completed", "cancelled")
 TASK_STATES = ("ready", "claimed", "completed", "cancelled")
 CALL_STATES = ("pending", "running", "done", "failed")
+# The predicate of the partial indexes of open tasks, in literals: SQLite uses a partial
+# index only when the query repeats it (engine.runtime.inbox.open_state).
+OPEN_PREDICATE = "state IN ('ready', 'claimed')"
 
 
 class ProcessInstance(Base):
@@ -48,15 +51,6 @@ class HumanTask(Base):
 
     __tablename__ = "human_task"
     __table_args__ = (
-        # the inbox reads (candidate, unit, state) ranges by due date (engine.runtime.inbox)
-        Index(
-            "ix_human_task_inbox_due",
-            "candidate",
-            "candidate_unit_id",
-            "state",
-            "due_at",
-            "priority",
-        ),
         Index("ix_human_task_assignee", "assignee_user_id", "state", "due_at"),
         Index("ix_human_task_instance", "instance_id", "state"),
     )
@@ -79,6 +73,40 @@ class HumanTask(Base):
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     completed_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("org_user.id"))
     completed_as_position_id: Mapped[int | None] = mapped_column(ForeignKey("org_position.id"))
+
+
+# The inbox reads (candidate, unit, state) ranges in its exact order, (due_at, priority
+# DESC, id): a page reads its rows and stops (engine.runtime.inbox).
+Index(
+    "ix_human_task_inbox_due",
+    HumanTask.candidate,
+    HumanTask.candidate_unit_id,
+    HumanTask.state,
+    HumanTask.due_at,
+    HumanTask.priority.desc(),
+    HumanTask.id,
+)
+# Open tasks only (partial: a completed task leaves them), in the inbox's exact order,
+# (due_at, priority DESC, id): a unit's, the lane checked on the entry (a supervisor's
+# team), and all of them (the whole programme).
+Index(
+    "ix_human_task_open_unit",
+    HumanTask.candidate_unit_id,
+    HumanTask.due_at,
+    HumanTask.priority.desc(),
+    HumanTask.id,
+    HumanTask.candidate,
+    sqlite_where=text(OPEN_PREDICATE),
+    postgresql_where=text(OPEN_PREDICATE),
+)
+Index(
+    "ix_human_task_open_due",
+    HumanTask.due_at,
+    HumanTask.priority.desc(),
+    HumanTask.id,
+    sqlite_where=text(OPEN_PREDICATE),
+    postgresql_where=text(OPEN_PREDICATE),
+)
 
 
 class ServiceCall(Base):
