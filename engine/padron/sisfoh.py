@@ -20,11 +20,12 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy import text as sql
 from sqlalchemy.orm import Session
 
 from engine.clock import today
 from engine.db import utcnow
-from engine.padron import apply
+from engine.padron import apply, pgload
 from engine.padron.checks import check_staged
 from engine.padron.csvfiles import (
     ErrorLog,
@@ -86,6 +87,7 @@ MIEMBROS_COLUMNS = (
 )
 # Not SISFOH's: where each member fulfils co-responsibilities, when a file knows it.
 MIEMBROS_OPTIONAL = ("codigo_modular_ie", "codigo_renipress")
+GESTANTE_F = "una gestante debe ser de sexo F"
 
 
 def _miembro_checks(on: date) -> dict[str, Checker]:
@@ -205,11 +207,91 @@ def _stage_miembros(session: Session, run: _Run) -> int:
         if out is None:
             continue
         if out[8] == "1" and out[7] != "F":  # gestante, sexo
-            run.errors.add(run.miembros.name, line, "gestante", "una gestante debe ser de sexo F")
+            run.errors.add(run.miembros.name, line, "gestante", GESTANTE_F)
             continue
         stager.add([*out[:width], *("" if p is None else out[p] for p in code_at)])
     stager.flush()
     return stager.count
+
+
+RAW_HOGAR, RAW_MIEMBRO, RAW_UT = "padron_raw_hogar", "padron_raw_miembro", "padron_raw_ut"
+
+
+def _hogar_sql() -> dict[str, str]:
+    return {
+        "co_hogar": pgload.sql_match("co_hogar", pgload.CO_HOGAR),
+        "ubigeo": "u.ubigeo",  # NULL unless a district of some UT (the join below)
+        "centro_poblado": pgload.sql_text("centro_poblado", 150),
+        "direccion": pgload.sql_text("direccion", 300, required=False),
+        "dni_titular": pgload.sql_match("dni_titular", pgload.DNI),
+        "ap_paterno": pgload.sql_text("ap_paterno", 100),
+        "ap_materno": pgload.sql_text("ap_materno", 100, required=False),
+        "nombres": pgload.sql_text("nombres", 150),
+        "cse": pgload.sql_one_of("cse", CSE_VALORES),
+        "cse_vigencia_fin": pgload.sql_date("cse_vigencia_fin"),
+    }
+
+
+def _miembro_sql(on: date, present: tuple[str, ...]) -> dict[str, str]:
+    codes = {
+        "codigo_modular_ie": pgload.sql_digits("codigo_modular_ie", 7),
+        "codigo_renipress": pgload.sql_digits("codigo_renipress", 8, pad=True),
+    }
+    return {
+        "co_hogar": pgload.sql_match("co_hogar", pgload.CO_HOGAR),
+        "dni": pgload.sql_match("dni", pgload.DNI),
+        "ap_paterno": pgload.sql_text("ap_paterno", 100),
+        "ap_materno": pgload.sql_text("ap_materno", 100, required=False),
+        "nombres": pgload.sql_text("nombres", 150),
+        "fecha_nacimiento": pgload.sql_birth_date("fecha_nacimiento", on),
+        "sexo": pgload.sql_one_of("sexo", ("F", "M")),
+        "gestante": pgload.sql_flag("gestante"),
+        **{c: sql for c, sql in codes.items() if c in present},
+    }
+
+
+def _stage_postgresql(session: Session, run: _Run, unit_ids: dict[str, int]) -> tuple[int, int]:
+    """COPY both files into raw tables, then stage and check them with SQL (pgload)."""
+    pgload.create_functions(session)
+    ut_of = [
+        {"u": u, "id": unit_ids[d.ut_code]} for u, d in districts().items() if d.ut_code
+    ]
+    session.execute(sql(f"CREATE TEMPORARY TABLE {RAW_UT} (ubigeo text PRIMARY KEY, id int)"))
+    session.execute(sql(f"INSERT INTO {RAW_UT} VALUES (:u, :id)"), ut_of)
+    _, n_hogares = pgload.copy_file(session, run.hogares, RAW_HOGAR, HOGARES_COLUMNS)
+    checks = _hogar_checks(unit_ids)
+    hogar = [pgload.Column(n, sql, checks[n]) for n, sql in _hogar_sql().items()]
+    pgload.stage_typed(
+        session,
+        RAW_HOGAR,
+        STG_HOGAR.name,
+        hogar,
+        extra=[("ut_unit_id", "u.id")],
+        joins=f"LEFT JOIN {RAW_UT} u ON u.ubigeo = {pgload.t('ubigeo')}",
+    )
+    run.lap("carga_hogares")
+    present, n_miembros = pgload.copy_file(
+        session, run.miembros, RAW_MIEMBRO, MIEMBROS_COLUMNS, MIEMBROS_OPTIONAL
+    )
+    run.optional_present = present
+    checks = _miembro_checks(run.on)
+    miembro = [pgload.Column(n, sql, checks[n]) for n, sql in _miembro_sql(run.on, present).items()]
+    absent = [(c, "''") for c in MIEMBROS_OPTIONAL if c not in present]
+    pgload.stage_typed(session, RAW_MIEMBRO, STG_MIEMBRO.name, miembro, extra=absent)
+    run.lap("carga_miembros")
+    bad = pgload.refuse_wrong(session, run.hogares, RAW_HOGAR, STG_HOGAR.name, hogar, run.errors)
+    bad += pgload.refuse_wrong(
+        session,
+        run.miembros,
+        RAW_MIEMBRO,
+        STG_MIEMBRO.name,
+        miembro,
+        run.errors,
+        [pgload.RowRule("gestante", "s.gestante AND s.sexo <> 'F'", GESTANTE_F)],
+    )
+    for table in (RAW_HOGAR, RAW_MIEMBRO, RAW_UT):
+        session.execute(sql(f"DROP TABLE {table}"))
+    return n_hogares, n_miembros
 
 
 @dataclass
@@ -276,10 +358,13 @@ def import_sisfoh(
     unit_ids = ut_unit_ids(session)
     ensure_geography(session)
     create_staging(session)
-    n_hogares = _stage_hogares(session, run, unit_ids)
-    run.lap("carga_hogares")
-    n_miembros = _stage_miembros(session, run)
-    run.lap("carga_miembros")
+    if session.get_bind().dialect.name == "postgresql":
+        n_hogares, n_miembros = _stage_postgresql(session, run, unit_ids)
+    else:
+        n_hogares = _stage_hogares(session, run, unit_ids)
+        run.lap("carga_hogares")
+        n_miembros = _stage_miembros(session, run)
+        run.lap("carga_miembros")
     index_staging(session)
     check_staged(session, {"hogares": run.hogares.name, "miembros": run.miembros.name}, run.errors)
     run.lap("controles")
