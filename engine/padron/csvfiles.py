@@ -228,7 +228,7 @@ def open_rows(
     return header, csv.reader(handle, delimiter=header.delimiter, strict=True), handle
 
 
-def _rows(  # noqa: PLR0913, PLR0917
+def _rows(
     src: SourceFile,
     handle: TextIO,
     reader,  # type: ignore[no-untyped-def]

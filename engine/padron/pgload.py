@@ -172,7 +172,7 @@ def copy_file(
     return header.present_optional, rows
 
 
-def stage_typed(
+def stage_typed(  # noqa: PLR0917
     session: Session,
     raw: str,
     staged: str,
@@ -197,7 +197,7 @@ class RowRule:
     reason: str
 
 
-def refuse_wrong(  # noqa: PLR0913, PLR0917
+def refuse_wrong(  # noqa: PLR0917
     session: Session,
     src: SourceFile,
     raw: str,
@@ -218,7 +218,9 @@ def refuse_wrong(  # noqa: PLR0913, PLR0917
     if not total:
         return 0
     names = [c.name for c in columns]
-    flags = ", ".join([f"s.{n} IS NULL" for n in names] + [f"coalesce({w}, false)" for w in rule_sql])
+    flags = ", ".join(
+        [f"s.{n} IS NULL" for n in names] + [f"coalesce({w}, false)" for w in rule_sql]
+    )
     rows = session.execute(
         text(
             f"SELECT s.line, {flags}, {', '.join(f'r.{n}' for n in names)} "

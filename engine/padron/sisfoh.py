@@ -253,9 +253,7 @@ def _miembro_sql(on: date, present: tuple[str, ...]) -> dict[str, str]:
 def _stage_postgresql(session: Session, run: _Run, unit_ids: dict[str, int]) -> tuple[int, int]:
     """COPY both files into raw tables, then stage and check them with SQL (pgload)."""
     pgload.create_functions(session)
-    ut_of = [
-        {"u": u, "id": unit_ids[d.ut_code]} for u, d in districts().items() if d.ut_code
-    ]
+    ut_of = [{"u": u, "id": unit_ids[d.ut_code]} for u, d in districts().items() if d.ut_code]
     session.execute(sql(f"CREATE TEMPORARY TABLE {RAW_UT} (ubigeo text PRIMARY KEY, id int)"))
     session.execute(sql(f"INSERT INTO {RAW_UT} VALUES (:u, :id)"), ut_of)
     _, n_hogares = pgload.copy_file(session, run.hogares, RAW_HOGAR, HOGARES_COLUMNS)
