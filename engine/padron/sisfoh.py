@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -217,33 +218,33 @@ def _stage_miembros(session: Session, run: _Run) -> int:
 RAW_HOGAR, RAW_MIEMBRO, RAW_UT = "padron_raw_hogar", "padron_raw_miembro", "padron_raw_ut"
 
 
-def _hogar_sql() -> dict[str, str]:
+def _hogar_sql(days: bool) -> dict[str, str]:
     return {
-        "co_hogar": pgload.sql_match("co_hogar", pgload.CO_HOGAR),
+        "co_hogar": pgload.sql_code("co_hogar"),
         "ubigeo": "u.ubigeo",  # NULL unless a district of some UT (the join below)
         "centro_poblado": pgload.sql_text("centro_poblado", 150),
         "direccion": pgload.sql_text("direccion", 300, required=False),
-        "dni_titular": pgload.sql_match("dni_titular", pgload.DNI),
+        "dni_titular": pgload.sql_digits_exactly("dni_titular", 8),
         "ap_paterno": pgload.sql_text("ap_paterno", 100),
         "ap_materno": pgload.sql_text("ap_materno", 100, required=False),
         "nombres": pgload.sql_text("nombres", 150),
         "cse": pgload.sql_one_of("cse", CSE_VALORES),
-        "cse_vigencia_fin": pgload.sql_date("cse_vigencia_fin"),
+        "cse_vigencia_fin": pgload.sql_date("cse_vigencia_fin", days),
     }
 
 
-def _miembro_sql(on: date, present: tuple[str, ...]) -> dict[str, str]:
+def _miembro_sql(on: date, present: tuple[str, ...], days: bool) -> dict[str, str]:
     codes = {
         "codigo_modular_ie": pgload.sql_digits("codigo_modular_ie", 7),
         "codigo_renipress": pgload.sql_digits("codigo_renipress", 8, pad=True),
     }
     return {
-        "co_hogar": pgload.sql_match("co_hogar", pgload.CO_HOGAR),
-        "dni": pgload.sql_match("dni", pgload.DNI),
+        "co_hogar": pgload.sql_code("co_hogar"),
+        "dni": pgload.sql_digits_exactly("dni", 8),
         "ap_paterno": pgload.sql_text("ap_paterno", 100),
         "ap_materno": pgload.sql_text("ap_materno", 100, required=False),
         "nombres": pgload.sql_text("nombres", 150),
-        "fecha_nacimiento": pgload.sql_birth_date("fecha_nacimiento", on),
+        "fecha_nacimiento": pgload.sql_birth_date("fecha_nacimiento", on, days),
         "sexo": pgload.sql_one_of("sexo", ("F", "M")),
         "gestante": pgload.sql_flag("gestante"),
         **{c: sql for c, sql in codes.items() if c in present},
@@ -257,26 +258,39 @@ def _stage_postgresql(session: Session, run: _Run, unit_ids: dict[str, int]) -> 
     session.execute(sql(f"CREATE TEMPORARY TABLE {RAW_UT} (ubigeo text PRIMARY KEY, id int)"))
     session.execute(sql(f"INSERT INTO {RAW_UT} VALUES (:u, :id)"), ut_of)
     _, n_hogares = pgload.copy_file(session, run.hogares, RAW_HOGAR, HOGARES_COLUMNS)
+    present, n_miembros = pgload.copy_file(
+        session, run.miembros, RAW_MIEMBRO, MIEMBROS_COLUMNS, MIEMBROS_OPTIONAL
+    )
+    run.optional_present = present
+    run.lap("copy")
+    days = n_hogares + n_miembros >= pgload.DAYS_FROM_ROWS
+    if days:
+        pgload.create_days(session)
     checks = _hogar_checks(unit_ids)
-    hogar = [pgload.Column(n, sql, checks[n]) for n, sql in _hogar_sql().items()]
+    hogar = [pgload.Column(n, sql, checks[n]) for n, sql in _hogar_sql(days).items()]
     pgload.stage_typed(
         session,
         RAW_HOGAR,
         STG_HOGAR.name,
         hogar,
         extra=[("ut_unit_id", "u.id")],
-        joins=f"LEFT JOIN {RAW_UT} u ON u.ubigeo = {pgload.t('ubigeo')}",
+        joins=f"LEFT JOIN {RAW_UT} u ON u.ubigeo = {pgload.t('ubigeo')} "
+        + pgload.date_join("cse_vigencia_fin", days),
     )
-    run.lap("carga_hogares")
-    present, n_miembros = pgload.copy_file(
-        session, run.miembros, RAW_MIEMBRO, MIEMBROS_COLUMNS, MIEMBROS_OPTIONAL
-    )
-    run.optional_present = present
     checks = _miembro_checks(run.on)
-    miembro = [pgload.Column(n, sql, checks[n]) for n, sql in _miembro_sql(run.on, present).items()]
+    miembro = [
+        pgload.Column(n, sql, checks[n]) for n, sql in _miembro_sql(run.on, present, days).items()
+    ]
     absent = [(c, "''") for c in MIEMBROS_OPTIONAL if c not in present]
-    pgload.stage_typed(session, RAW_MIEMBRO, STG_MIEMBRO.name, miembro, extra=absent)
-    run.lap("carga_miembros")
+    pgload.stage_typed(
+        session,
+        RAW_MIEMBRO,
+        STG_MIEMBRO.name,
+        miembro,
+        extra=absent,
+        joins=pgload.date_join("fecha_nacimiento", days),
+    )
+    run.lap("valores")
     bad = pgload.refuse_wrong(session, run.hogares, RAW_HOGAR, STG_HOGAR.name, hogar, run.errors)
     bad += pgload.refuse_wrong(
         session,
@@ -287,7 +301,7 @@ def _stage_postgresql(session: Session, run: _Run, unit_ids: dict[str, int]) -> 
         run.errors,
         [pgload.RowRule("gestante", "s.gestante AND s.sexo <> 'F'", GESTANTE_F)],
     )
-    for table in (RAW_HOGAR, RAW_MIEMBRO, RAW_UT):
+    for table in (RAW_HOGAR, RAW_MIEMBRO, RAW_UT, *([pgload.DAYS] if days else [])):
         session.execute(sql(f"DROP TABLE {table}"))
     return n_hogares, n_miembros
 
@@ -392,19 +406,21 @@ def _apply(  # noqa: PLR0917
     )
     session.add(batch)
     session.flush()
-    updated = apply.update_hogares(session, at)
-    inserted, validated_new = apply.insert_hogares(session, batch.id, at, on)
-    m_updated = apply.update_miembros(session, at, bool(run.optional_present))
-    m_inserted = apply.insert_miembros(session, at)
-    m_deleted = apply.delete_missing_miembros(session, batch.id)
-    waiting = change_state(
-        session,
-        apply.waiting_eligible(on),
-        "validado",
-        apply.CAUSA_VALIDACION,
-        import_batch_id=batch.id,
-        at=at,
-    )
+    postgres = session.get_bind().dialect.name == "postgresql"
+    with pgload.checked_by_the_import(session) if postgres else nullcontext():
+        updated = apply.update_hogares(session, at)
+        inserted, validated_new = apply.insert_hogares(session, batch.id, at, on)
+        m_updated = apply.update_miembros(session, at, bool(run.optional_present))
+        m_inserted = apply.insert_miembros(session, at)
+        m_deleted = apply.delete_missing_miembros(session, batch.id)
+        waiting = change_state(
+            session,
+            apply.waiting_eligible(on),
+            "validado",
+            apply.CAUSA_VALIDACION,
+            import_batch_id=batch.id,
+            at=at,
+        )
     run.lap("aplicacion")
     elegibles = select(Hogar.id).join(STG_HOGAR, STG_HOGAR.c.co_hogar == Hogar.co_hogar)
     segmentation = segment(session, elegibles.where(Hogar.estado == "validado"))
