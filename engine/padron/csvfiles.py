@@ -84,6 +84,7 @@ class SourceFile:
     sha256: str
     encoding: str
     size: int
+    lines: int = 0  # newlines in the file: the header and the rows, give or take a blank
 
     @property
     def label(self) -> str:
@@ -174,7 +175,7 @@ def inspect_file(path: Path, name: str | None = None) -> SourceFile:
             scan.feed(chunk)
             chunk = handle.read(CHUNK)
     encoding = scan.encoding(first.startswith(codecs.BOM_UTF8))
-    return SourceFile(path, name, scan.digest.hexdigest(), encoding, scan.size)
+    return SourceFile(path, name, scan.digest.hexdigest(), encoding, scan.size, scan.lines)
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
@@ -194,6 +194,8 @@ def copy_file(
     table: str,
     required: Sequence[str],
     optional: Sequence[str] = (),
+    *,
+    on_rows: Callable[[int], None] | None = None,
 ) -> tuple[tuple[str, ...], int]:
     """Streams ``src`` into the raw table ``table`` (created here, one text column per column
     of the file, in the file's order, plus ``line``). Returns the optional columns present
@@ -224,6 +226,8 @@ def copy_file(
                     copy.write(buffer.getvalue())
                     buffer.seek(0)
                     buffer.truncate()
+                    if on_rows:
+                        on_rows(rows)
         except csv.Error as exc:
             raise malformed(src, reader.line_num + 1, exc) from None
         copy.write(buffer.getvalue())

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import date
@@ -151,6 +151,7 @@ class _Run:
     errors: ErrorLog = field(default_factory=ErrorLog)
     optional_present: tuple[str, ...] = ()
     phases: dict[str, float] = field(default_factory=dict)
+    meter: _Meter = field(default_factory=lambda: _Meter(_quiet, 0))
     _clock: float = field(default_factory=time.perf_counter)
 
     def lap(self, phase: str) -> None:
@@ -180,10 +181,53 @@ class _Run:
         return parse
 
 
+Progress = Callable[[int, int], None]
+PHASES = {"controles": 0.2, "aplicacion": 0.4, "segmentacion": 0.9}  # share of the SQL half
+REPORT_EVERY_S = 0.5
+
+
+def _quiet(done: int, total: int) -> None:
+    pass
+
+
+@dataclass
+class _Meter:
+    """done/total of one import for ``progress``: the lines read are the first half, the SQL
+    phases after them the second (by the share of ``PHASES`` each starts at)."""
+
+    report: Progress
+    lines: int
+    hogares_rows: int = 0
+    _last: float = 0.0
+
+    @property
+    def total(self) -> int:
+        return 2 * max(self.lines, 1)
+
+    def _send(self, done: int, force: bool = False) -> None:
+        now = time.monotonic()
+        if force or now - self._last >= REPORT_EVERY_S:
+            self._last = now
+            self.report(min(done, self.total), self.total)
+
+    def hogares(self, rows: int) -> None:
+        self.hogares_rows = rows
+        self._send(rows)
+
+    def miembros(self, rows: int) -> None:
+        self._send(self.hogares_rows + rows)
+
+    def phase(self, name: str) -> None:
+        self._send(max(self.lines, 1) + int(PHASES[name] * max(self.lines, 1)), force=True)
+
+    def finished(self) -> None:
+        self._send(self.total, force=True)
+
+
 def _stage_hogares(session: Session, run: _Run, unit_ids: dict[str, int]) -> int:
     checks = _hogar_checks(unit_ids)
     ut_of = {u: unit_ids[d.ut_code] for u, d in districts().items() if d.ut_code}
-    stager = Stager(session, STG_HOGAR)
+    stager = Stager(session, STG_HOGAR, run.meter.hogares)
     _header, rows = read_rows(run.hogares, HOGARES_COLUMNS)
     parse = run.parser(run.hogares, HOGARES_COLUMNS, checks)
     for line, values in rows:
@@ -196,7 +240,7 @@ def _stage_hogares(session: Session, run: _Run, unit_ids: dict[str, int]) -> int
 
 
 def _stage_miembros(session: Session, run: _Run) -> int:
-    stager = Stager(session, STG_MIEMBRO)
+    stager = Stager(session, STG_MIEMBRO, run.meter.miembros)
     header, rows = read_rows(run.miembros, MIEMBROS_COLUMNS, MIEMBROS_OPTIONAL)
     run.optional_present = header.present_optional
     names = (*MIEMBROS_COLUMNS, *header.present_optional)
@@ -257,9 +301,17 @@ def _stage_postgresql(session: Session, run: _Run, unit_ids: dict[str, int]) -> 
     ut_of = [{"u": u, "id": unit_ids[d.ut_code]} for u, d in districts().items() if d.ut_code]
     session.execute(sql(f"CREATE TEMPORARY TABLE {RAW_UT} (ubigeo text PRIMARY KEY, id int)"))
     session.execute(sql(f"INSERT INTO {RAW_UT} VALUES (:u, :id)"), ut_of)
-    _, n_hogares = pgload.copy_file(session, run.hogares, RAW_HOGAR, HOGARES_COLUMNS)
+    _, n_hogares = pgload.copy_file(
+        session, run.hogares, RAW_HOGAR, HOGARES_COLUMNS, on_rows=run.meter.hogares
+    )
+    run.meter.hogares(n_hogares)
     present, n_miembros = pgload.copy_file(
-        session, run.miembros, RAW_MIEMBRO, MIEMBROS_COLUMNS, MIEMBROS_OPTIONAL
+        session,
+        run.miembros,
+        RAW_MIEMBRO,
+        MIEMBROS_COLUMNS,
+        MIEMBROS_OPTIONAL,
+        on_rows=run.meter.miembros,
     )
     run.optional_present = present
     run.lap("copy")
@@ -344,14 +396,18 @@ def import_sisfoh(
     miembros_path: Path | str,
     imported_by: str = "sistema",
     on: date | None = None,
+    *,
+    progress: Progress = _quiet,
 ) -> ImportResult:
     """Imports SISFOH's two files into the padrón; raises ``ImportRejected`` (with every
     error) or ``StructuralError`` and writes nothing when anything is wrong. The caller
-    commits. ``on`` is the day of the first validation (default: today in Lima)."""
+    commits. ``on`` is the day of the first validation (default: today in Lima);
+    ``progress(done, total)`` is told how far it got, a few times a second at most."""
     on = on or today()
     start = time.perf_counter()
     run = _Run(inspect_file(Path(hogares_path)), inspect_file(Path(miembros_path)), on)
     run._clock = start
+    run.meter = _Meter(progress, run.hogares.lines + run.miembros.lines)
     if run.hogares.sha256 == run.miembros.sha256:
         raise StructuralError(run.miembros.name, 0, "es el mismo archivo que el de hogares")
     files = [_file_info(run.hogares), _file_info(run.miembros)]
@@ -377,6 +433,7 @@ def import_sisfoh(
         run.lap("carga_hogares")
         n_miembros = _stage_miembros(session, run)
         run.lap("carga_miembros")
+    run.meter.phase("controles")
     index_staging(session)
     check_staged(session, {"hogares": run.hogares.name, "miembros": run.miembros.name}, run.errors)
     run.lap("controles")
@@ -406,6 +463,7 @@ def _apply(  # noqa: PLR0917
     )
     session.add(batch)
     session.flush()
+    run.meter.phase("aplicacion")
     postgres = session.get_bind().dialect.name == "postgresql"
     with pgload.checked_by_the_import(session) if postgres else nullcontext():
         updated = apply.update_hogares(session, at)
@@ -422,6 +480,7 @@ def _apply(  # noqa: PLR0917
             at=at,
         )
     run.lap("aplicacion")
+    run.meter.phase("segmentacion")
     elegibles = select(Hogar.id).join(STG_HOGAR, STG_HOGAR.c.co_hogar == Hogar.co_hogar)
     segmentation = segment(session, elegibles.where(Hogar.estado == "validado"))
     counts = {
@@ -441,5 +500,6 @@ def _apply(  # noqa: PLR0917
     drop_staging(session)
     session.flush()
     run.lap("segmentacion")
+    run.meter.finished()
     log.info("sisfoh import: batch %s applied: %s", batch.id, counts)
     return ImportResult(batch.id, False, files, counts, segmentation, run.phases)

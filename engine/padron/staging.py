@@ -8,7 +8,7 @@ The tables live in the import's own transaction and connection and are dropped a
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from sqlalchemy import Boolean, Column, Date, Integer, MetaData, String, Table, text
 from sqlalchemy.orm import Session
@@ -72,8 +72,11 @@ def _pg_line(row: Sequence[str]) -> str:
 class Stager:
     """Buffers rows for one staging table and writes them in chunks."""
 
-    def __init__(self, session: Session, table: Table) -> None:
+    def __init__(
+        self, session: Session, table: Table, on_flush: Callable[[int], None] | None = None
+    ) -> None:
         self.session = session
+        self.on_flush = on_flush  # told the rows written so far
         self.table = table
         self.buffer: list[Sequence[str]] = []
         self.count = 0
@@ -105,6 +108,8 @@ class Stager:
             cursor.close()
         self.count += len(self.buffer)
         self.buffer.clear()
+        if self.on_flush:
+            self.on_flush(self.count)
 
 
 IMPORT_LOCK = 4_000_001
