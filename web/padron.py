@@ -18,7 +18,7 @@ from flask import (
     send_file,
     url_for,
 )
-from flask_login import login_required
+from flask_login import current_user, login_required
 from flask_wtf.csrf import CSRFError, validate_csrf
 from wtforms import ValidationError as CSRFInvalid
 
@@ -36,6 +36,14 @@ MIMETYPES = {
     "pdf": "application/pdf",
 }
 UPLOAD_LIMIT = 2 * importjobs.MAX_FILE_BYTES + 1024 * 1024  # two files and the form
+
+
+@bp.app_context_processor
+def _nav() -> dict[str, object]:
+    def show_imports() -> bool:
+        return bool(current_user.is_authenticated) and importjobs.may_import(db.current_actor())
+
+    return {"show_imports": show_imports}
 
 
 @bp.route("/formatos/<int:formato_id>.<fmt>")
