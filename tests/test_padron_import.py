@@ -459,7 +459,7 @@ def test_postgresql_keeps_its_triggers_and_indexes_after_an_import(
     db: Database, tmp_path: Path
 ) -> None:
     if not db.url.startswith("postgresql"):
-        pytest.skip("PostgreSQL only: triggers skipped and indexes rebuilt while applying")
+        pytest.skip("PostgreSQL only: foreign-key triggers skipped while applying")
     from sqlalchemy import text as sql
 
     indexes = sql("SELECT indexname, indexdef FROM pg_indexes WHERE tablename LIKE 'padron_%'")

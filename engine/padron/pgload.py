@@ -354,33 +354,3 @@ def checked_by_the_import(session: Session) -> Iterator[bool]:
     finally:
         session.execute(text("SET LOCAL session_replication_role = origin"))
 
-
-# Secondary (non-unique) indexes of the tables a large import fills; unique ones stay, as
-# they guard the data.
-BULK_TABLES = ("padron_hogar", "padron_miembro", "padron_hogar_estado")
-_SECONDARY = text(
-    "SELECT c.relname, pg_get_indexdef(x.indexrelid) FROM pg_index x "
-    "JOIN pg_class c ON c.oid = x.indexrelid JOIN pg_class t ON t.oid = x.indrelid "
-    "WHERE t.relname = ANY(:tables) AND t.relnamespace = 'public'::regnamespace "
-    "AND NOT x.indisunique AND NOT x.indisprimary ORDER BY c.relname"
-)
-_ROWS = text("SELECT count(*) FROM padron_hogar")
-
-
-@contextmanager
-def indexes_rebuilt_when_bulk(session: Session, new_hogares: int) -> Iterator[bool]:
-    """When an import brings more hogares than the padrón holds (the first load, a new
-    relación of similar size), its secondary indexes are dropped and built again after the
-    inserts: one sort per index instead of millions of insertions. Dropping an index locks
-    the table until the import commits, so readers wait; for smaller imports (the usual
-    updates of a padrón in use) the indexes stay and are maintained row by row."""
-    if new_hogares <= (session.scalar(_ROWS) or 0):
-        yield False
-        return
-    indexes = session.execute(_SECONDARY, {"tables": list(BULK_TABLES)}).all()
-    session.execute(text("SET LOCAL maintenance_work_mem = '256MB'"))
-    for name, _ in indexes:
-        session.execute(text(f'DROP INDEX "{name}"'))
-    yield True
-    for _, definition in indexes:
-        session.execute(text(definition))

@@ -465,10 +465,7 @@ def _apply(  # noqa: PLR0917
     session.flush()
     run.meter.phase("aplicacion")
     postgres = session.get_bind().dialect.name == "postgresql"
-    with (
-        pgload.checked_by_the_import(session) if postgres else nullcontext(),
-        pgload.indexes_rebuilt_when_bulk(session, rows[0]) if postgres else nullcontext(),
-    ):
+    with pgload.checked_by_the_import(session) if postgres else nullcontext():
         updated = apply.update_hogares(session, at)
         inserted, validated_new = apply.insert_hogares(session, batch.id, at, on)
         m_updated = apply.update_miembros(session, at, bool(run.optional_present))
