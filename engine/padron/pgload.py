@@ -353,4 +353,3 @@ def checked_by_the_import(session: Session) -> Iterator[bool]:
         yield True
     finally:
         session.execute(text("SET LOCAL session_replication_role = origin"))
-
