@@ -291,7 +291,7 @@ def _miembro_sql(on: date, present: tuple[str, ...], days: bool) -> dict[str, st
         "fecha_nacimiento": pgload.sql_birth_date("fecha_nacimiento", on, days),
         "sexo": pgload.sql_one_of("sexo", ("F", "M")),
         "gestante": pgload.sql_flag("gestante"),
-        **{c: sql for c, sql in codes.items() if c in present},
+        **{c: expr for c, expr in codes.items() if c in present},
     }
 
 
@@ -319,7 +319,7 @@ def _stage_postgresql(session: Session, run: _Run, unit_ids: dict[str, int]) -> 
     if days:
         pgload.create_days(session)
     checks = _hogar_checks(unit_ids)
-    hogar = [pgload.Column(n, sql, checks[n]) for n, sql in _hogar_sql(days).items()]
+    hogar = [pgload.Column(n, expr, checks[n]) for n, expr in _hogar_sql(days).items()]
     pgload.stage_typed(
         session,
         RAW_HOGAR,
@@ -331,7 +331,7 @@ def _stage_postgresql(session: Session, run: _Run, unit_ids: dict[str, int]) -> 
     )
     checks = _miembro_checks(run.on)
     miembro = [
-        pgload.Column(n, sql, checks[n]) for n, sql in _miembro_sql(run.on, present, days).items()
+        pgload.Column(n, expr, checks[n]) for n, expr in _miembro_sql(run.on, present, days).items()
     ]
     absent = [(c, "''") for c in MIEMBROS_OPTIONAL if c not in present]
     pgload.stage_typed(
