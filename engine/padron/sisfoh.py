@@ -466,19 +466,22 @@ def _apply(  # noqa: PLR0917
     run.meter.phase("aplicacion")
     postgres = session.get_bind().dialect.name == "postgresql"
     with pgload.checked_by_the_import(session) if postgres else nullcontext():
-        updated = apply.update_hogares(session, at)
+        known = apply.any_known_hogar(session)  # else only inserts can change anything
+        updated = apply.update_hogares(session, at) if known else 0
         inserted, validated_new = apply.insert_hogares(session, batch.id, at, on)
-        m_updated = apply.update_miembros(session, at, bool(run.optional_present))
+        m_updated = apply.update_miembros(session, at, bool(run.optional_present)) if known else 0
         m_inserted = apply.insert_miembros(session, at)
-        m_deleted = apply.delete_missing_miembros(session, batch.id)
-        waiting = change_state(
-            session,
-            apply.waiting_eligible(on),
-            "validado",
-            apply.CAUSA_VALIDACION,
-            import_batch_id=batch.id,
-            at=at,
-        )
+        m_deleted = apply.delete_missing_miembros(session, batch.id) if known else 0
+        waiting = 0
+        if known:
+            waiting = change_state(
+                session,
+                apply.waiting_eligible(on),
+                "validado",
+                apply.CAUSA_VALIDACION,
+                import_batch_id=batch.id,
+                at=at,
+            ).changed
     run.lap("aplicacion")
     run.meter.phase("segmentacion")
     elegibles = select(Hogar.id).join(STG_HOGAR, STG_HOGAR.c.co_hogar == Hogar.co_hogar)
@@ -493,7 +496,7 @@ def _apply(  # noqa: PLR0917
         "miembros_actualizados": m_updated,
         "miembros_retirados": m_deleted,
         "miembros_sin_cambio": rows[1] - m_inserted - m_updated,
-        "validados": validated_new + waiting.changed,
+        "validados": validated_new + waiting,
         "hogares_elegibles": segmentation.total,
     }
     batch.counts = counts
