@@ -124,7 +124,7 @@ def tick() -> dict[str, int]:
             call.next_attempt_at = utcnow()
     dispatch(call.id for call in stale)
     with db.transaction() as session:
-        imports = importjobs.pending_ids(session, utcnow() - REDISPATCH_AFTER)
+        imports = importjobs.orphan_ids(db, session, utcnow() - REDISPATCH_AFTER)
     for job_id in imports:
         dispatch_import(job_id)
     return {"timers": len(queued), "redispatched": len(stale) + len(imports)}

@@ -79,3 +79,10 @@ def read(db: Database, call_ids: list[int], kind: str = "service") -> dict[int, 
             select(table.c[key], table.c.done, table.c.total).where(table.c[key].in_(call_ids))
         )
         return {r[0]: (r.done, r.total) for r in rows}
+
+
+def last_report(db: Database, key: int, kind: str = "service") -> datetime | None:
+    """When ``key`` last reported progress (None if never): a stalled job shows here."""
+    table, column = _KEYS[kind]
+    with _engine_for(db).connect() as conn:
+        return conn.scalar(select(table.c.updated_at).where(table.c[column] == key))

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -14,7 +15,7 @@ from sqlalchemy import select
 
 from engine import progress
 from engine.audit import AuditEvent
-from engine.db import Database
+from engine.db import Database, utcnow
 from engine.errors import PermissionDenied, ValidationError
 from engine.org.demo import seed_demo_people
 from engine.padron import ImportBatch, importjobs
@@ -152,3 +153,34 @@ def test_files_are_refused_when_empty_or_too_large(
                 s, actor, tmp_path, Upload("h.csv", io.BytesIO(b"")), _uploads(h, m)[1]
             )
         s.rollback()
+
+
+def test_a_job_cut_short_runs_again_and_a_running_one_is_left_alone(
+    db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    row = ["K-1", "210101", "Chucuito", "", "43000001", "A", "B", "C", "PE", "2028-01-01"]
+    h, m = write_pair(tmp_path / "files", [row], [])
+    job_id = _create(db, tmp_path, IMPORTER, h, m)
+    with db.write_transaction() as s:  # as a worker left it: started, reporting progress
+        job = s.get(ImportJob, job_id)
+        assert job is not None
+        job.state, job.started_at, job.attempts = "en_curso", utcnow(), 1
+    progress.report(db, job_id, 5, 10, kind="job")
+    before = table_counts(db)
+    assert importjobs.run_job(db, tmp_path, job_id) == "en_curso"  # a second delivery: left
+    with db.transaction() as s:
+        assert importjobs.orphan_ids(db, s, utcnow()) == []
+    assert table_counts(db) == before
+
+    long_ago = utcnow() - importjobs.STALE_AFTER - timedelta(minutes=1)
+    monkeypatch.setattr(progress, "utcnow", lambda: long_ago)
+    progress.report(db, job_id, 5, 10, kind="job")  # its last word, long ago: the worker died
+    monkeypatch.undo()
+    with db.transaction() as s:
+        assert importjobs.orphan_ids(db, s, utcnow()) == [job_id]  # tick sends it again
+    assert importjobs.run_job(db, tmp_path, job_id) == "aplicado"
+    with db.transaction() as s:
+        job = s.get(ImportJob, job_id)
+        assert (
+            job is not None and job.attempts == 2 and job.result["conteos"]["hogares_nuevos"] == 1
+        )

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import logging
 import shutil
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -45,8 +44,10 @@ STATE_LABELS = {
     "fallido": "Falló",
 }
 FINAL = ("aplicado", "rechazado", "fallido")
-# a job 'en_curso' for longer than this was cut short (the worker died): it may run again
-STALE_AFTER = timedelta(hours=2)
+# a job 'en_curso' that reported no progress for this long was cut short (its worker died:
+# its transaction rolled back, nothing of it stayed): it runs again. Progress comes at least
+# at each phase of the import, and no phase of a million-household import takes this long.
+STALE_AFTER = timedelta(minutes=20)
 
 log = logging.getLogger(__name__)
 
@@ -190,8 +191,7 @@ def run_job(db: Database, var_dir: Path, job_id: int) -> str:
         job = session.scalar(select(ImportJob).where(ImportJob.id == job_id).with_for_update())
         if job is None:
             raise NotFound(f"no existe la importación {job_id}")
-        running = job.state == "en_curso" and utcnow() - job.started_at < STALE_AFTER
-        if job.state in FINAL or running:
+        if job.state in FINAL or (job.state == "en_curso" and not _stalled(db, job)):
             return job.state  # done, or another delivery of the message is running it
         job.state, job.started_at, job.attempts = "en_curso", utcnow(), job.attempts + 1
     progress.report(db, job_id, 0, 1, kind="job")
@@ -250,12 +250,18 @@ def get_job(session: Session, actor: Actor, job_id: int) -> ImportJob:
     return job
 
 
-def pending_ids(session: Session, before: datetime) -> Iterable[int]:
-    """Jobs still pending that were created before ``before`` (nobody picked them up)."""
-    query = select(ImportJob.id).where(
-        ImportJob.state == "pendiente", ImportJob.created_at < before
-    )
-    return list(session.scalars(query.limit(100)))
+def _stalled(db: Database, job: ImportJob) -> bool:
+    seen = progress.last_report(db, job.id, kind="job") or job.started_at or job.created_at
+    return utcnow() - seen > STALE_AFTER
+
+
+def orphan_ids(db: Database, session: Session, before: datetime) -> list[int]:
+    """Jobs nobody is running: pending since before ``before`` (the message was lost), or
+    'en_curso' with no progress for ``STALE_AFTER`` (the worker died)."""
+    pending = (ImportJob.state == "pendiente", ImportJob.created_at < before)
+    ids = list(session.scalars(select(ImportJob.id).where(*pending).limit(100)))
+    running = session.scalars(select(ImportJob).where(ImportJob.state == "en_curso"))
+    return ids + [job.id for job in running if _stalled(db, job)]
 
 
 def job_status(db: Database, job: ImportJob) -> dict[str, Any]:
