@@ -1,15 +1,18 @@
 """Padrón benchmark (issue 4): synthetic population and SISFOH import.
 
 (a) ``juntos padron generate``: households per second;
-(b) the SISFOH import (parse + checks streamed, staged with executemany on SQLite and COPY on
-    PostgreSQL, then set-based SQL, first validation and segmentation): rows per second,
-    rows being hogares + miembros;
+(b) the SISFOH import: rows per second, rows being hogares + miembros. SQLite: parse and
+    check each value in Python, stage with executemany. PostgreSQL: the C csv reader feeds
+    COPY into raw text tables, every value is checked in SQL, foreign-key triggers are
+    skipped for what the set checks proved. Then, on both, set-based SQL, the first
+    validation and the segmentation;
 (c) in the same run, a naive import — per-row ORM: look each hogar and member up, add it,
     flush — over a slice of the same files, and the ratio (b)/(c);
 and the peak RSS of the process (the import streams: it must not grow with the file).
 Wall times depend on what else the machine runs; the CPU seconds of this process (the
 generator; the import's parsing and checks — the database server's work is not in them) say
-how much of a wall time was spent here.
+how much of a wall time was spent here. Print ``uptime`` next to the figures: the machine is
+shared.
 
     python bench/padron.py            # 10,000 households, < 1 minute
     python bench/padron.py --full     # 1,000,000 households (~2.5M members)

@@ -7,7 +7,9 @@ SQLAlchemy transport), so ``make run`` needs no server. At scale: Redis (see REA
 - ``juntos.run_service_call`` runs one outbox row (engine.runtime.service_calls);
 - ``juntos.tick`` (every few seconds, from beat) fires due timers and re-dispatches outbox
   rows that nobody picked up (a crash between commit and dispatch loses nothing);
-- ``juntos.heartbeat`` shows in /salud that a worker is alive.
+- ``juntos.heartbeat`` shows in /salud that a worker is alive;
+- ``juntos.padron_import`` runs a SISFOH import requested from the web
+  (engine.padron.importjobs); ``tick`` re-sends the ones nobody picked up.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from sqlalchemy import select
 from engine import heartbeat, runtime
 from engine.config import load_settings
 from engine.db import Database, utcnow
+from engine.padron import importjobs
 from engine.runtime.models import ServiceCall
 
 HEARTBEAT_SECONDS = 30.0
@@ -91,6 +94,16 @@ def run_service_call(call_id: int) -> str:
     return outcome.status
 
 
+def dispatch_import(job_id: int) -> None:
+    """Hands a committed import job to the workers. Call only after the commit."""
+    run_padron_import.delay(job_id)
+
+
+@celery_app.task(name="juntos.padron_import")
+def run_padron_import(job_id: int) -> str:
+    return importjobs.run_job(_database(), load_settings().var_dir, job_id)
+
+
 @celery_app.task(name="juntos.tick")
 def tick() -> dict[str, int]:
     db = _database()
@@ -110,4 +123,8 @@ def tick() -> dict[str, int]:
         for call in stale:  # not again before another REDISPATCH_AFTER
             call.next_attempt_at = utcnow()
     dispatch(call.id for call in stale)
-    return {"timers": len(queued), "redispatched": len(stale)}
+    with db.transaction() as session:
+        imports = importjobs.orphan_ids(db, session, utcnow() - REDISPATCH_AFTER)
+    for job_id in imports:
+        dispatch_import(job_id)
+    return {"timers": len(queued), "redispatched": len(stale) + len(imports)}

@@ -9,6 +9,7 @@ from engine.modeling import models as modeling_models  # noqa: F401
 from engine.notifications import models as notification_models  # noqa: F401
 from engine.org import models as org_models  # noqa: F401
 from engine.org import tokens as org_tokens  # noqa: F401
+from engine.padron import importjobs as padron_importjobs  # noqa: F401
 from engine.padron import models as padron_models  # noqa: F401
 from engine.padron import records as padron_records  # noqa: F401
 from engine.pagos import models as pagos_models  # noqa: F401

@@ -25,6 +25,7 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from itertools import count
+from pathlib import Path
 
 import pytest
 from flask import Flask
@@ -151,11 +152,12 @@ class World:
 
 
 @pytest.fixture(scope="module")
-def world(databases) -> Iterator[World]:  # type: ignore[no-untyped-def]
+def world(databases, tmp_path_factory) -> Iterator[World]:  # type: ignore[no-untyped-def]
     db = prepared_database(databases.new())
     with db.write_transaction() as s:
         add_user(s, "sin.cargo", "Usuaria Sin Cargo", DEMO_PASSWORD)
-    w = World(db, create_app({"DATABASE_URL": db.url, "TESTING": True}))
+    var = str(tmp_path_factory.mktemp("var"))
+    w = World(db, create_app({"DATABASE_URL": db.url, "TESTING": True, "VAR_DIR": var}))
     for target in TARGETS:
         w.ready[target] = w.new_task(target)
         w.claimed[target] = w.new_task(target, claimed=True)
@@ -609,6 +611,65 @@ ROUTES.update(MODELER_AND_HISTORY)
 # in tests/test_padron_operativos.py; here, only that nobody gets past login without one.
 ROUTES["padron.formato"] = Route(
     get(lambda w, t: "/padron/formatos/1.csv"), page_rule(lambda p, t: False, denied="404"), False
+)
+
+# The SISFOH import from the web: the UOAL (none of these personas) and administrators.
+IMPORTERS = ("admin",)
+
+
+def _import_job(w: World) -> int:
+    """One job to look at (created through the engine, never run here)."""
+    from engine.padron import importjobs
+
+    with w.db.write_transaction() as s:
+        jobs = s.scalars(select(importjobs.ImportJob.id).limit(1)).all()
+        if jobs:
+            return jobs[0]
+        files = [importjobs.Upload(f"{r}.csv", io.BytesIO(b"co_hogar\n")) for r in ("h", "m")]
+        admin = runtime.actor_for_login(s, "admin")
+        return importjobs.create_job(s, admin, Path(w.app.config["VAR_DIR"]), *files).id
+
+
+def web_import(w: World, persona: str, _target: str) -> str:
+    from engine.padron.importjobs import ImportJob
+
+    def jobs() -> int:
+        with w.db.transaction() as s:
+            return s.scalar(select(func.count()).select_from(ImportJob)) or 0
+
+    before = jobs()
+    data = {
+        "csrf_token": w.csrf[persona],
+        "hogares": (io.BytesIO(b"co_hogar\n"), "hogares.csv"),
+        "miembros": (io.BytesIO(b"co_hogar\n"), "miembros.csv"),
+    }
+    response = w.client(persona).post(
+        "/padron/importaciones/", data=data, content_type="multipart/form-data"
+    )
+    code = status(response)
+    if code in (LOGIN, FORBIDDEN):
+        assert jobs() == before
+        return code
+    return DONE if jobs() == before + 1 else REFUSED
+
+
+def _import_gate(persona: str, _target: str) -> str:
+    if persona == ANON:
+        return LOGIN
+    return DONE if persona in IMPORTERS else FORBIDDEN
+
+
+ROUTES["padron.importaciones"] = Route(
+    get(lambda w, t: "/padron/importaciones/"), page_gate(IMPORTERS), False
+)
+ROUTES["padron.importar"] = Route(web_import, _import_gate, False)
+ROUTES["padron.importacion"] = Route(
+    get(lambda w, t: f"/padron/importaciones/{_import_job(w)}"), page_gate(IMPORTERS), False
+)
+ROUTES["padron.avance"] = Route(
+    get(lambda w, t: f"/padron/importaciones/{_import_job(w)}/avance"),
+    page_gate(IMPORTERS),
+    False,
 )
 
 CASES = [

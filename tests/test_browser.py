@@ -212,3 +212,55 @@ def test_coordinator_approves_a_batch_and_a_supervisor_reassigns(
     expect(jefe.get_by_text("Tarea reasignada.")).to_be_visible()
     assert jefe.locator("[data-state]").inner_text() == "Tomada"
     assert walk.task("registrar_visita").state == "claimed"
+
+
+# -- the SISFOH import from the browser: a background job with a live progress bar ----------
+
+
+def test_afiliaciones_uploads_the_sisfoh_files_and_follows_the_bar_to_the_result(
+    browser,
+    live_server,
+    tmp_path,  # type: ignore[no-untyped-def]
+) -> None:
+    from tests.test_padron_support import HOGARES, write_pair
+
+    page = browser.new_context(base_url=live_server.url, locale="es-PE").new_page()
+    _login(page, "esp.afiliaciones")  # Especialista en Afiliaciones (UOAL)
+    page.get_by_role("link", name="Padrón").click()
+    page.wait_for_url("**/padron/importaciones/")
+
+    h, m = write_pair(tmp_path / "ok")
+    page.get_by_label("Archivo de hogares (hogares.csv)").set_input_files(str(h))
+    page.get_by_label("Archivo de miembros (miembros.csv)").set_input_files(str(m))
+    page.get_by_role("button", name="Importar").click()
+    page.wait_for_url("**/padron/importaciones/*")
+    job_url = page.url
+    # the worker runs it; the bar follows by polling, without reloading the page
+    page.evaluate("window.__same_page = true")
+    expect(page.locator(".job-percent")).to_have_text("100 %", timeout=90_000)
+    expect(page.locator(".job-state")).to_have_text("Aplicada")
+    bar = page.locator("progress#avance")
+    assert bar.get_attribute("value") == bar.get_attribute("max")
+    expect(page.get_by_role("heading", name="Resultado: aplicada")).to_be_visible()
+    assert page.locator("table.elegibles tbody tr").count() == 2  # UT-CAJ and UT-PUN
+    assert "UT-CAJ" in page.locator("table.elegibles").inner_text()
+    assert page.evaluate("window.__same_page") is True  # no reload happened
+    assert page.url == job_url
+
+    page.goto("/padron/importaciones/")
+    bad = [["Z-1", "150101", "Lima", "", "46000001", "A", "B", "C", "PE", "2028-01-01"]]
+    h, m = write_pair(tmp_path / "bad", [*HOGARES[:1], *bad], [])
+    page.get_by_label("Archivo de hogares (hogares.csv)").set_input_files(str(h))
+    page.get_by_label("Archivo de miembros (miembros.csv)").set_input_files(str(m))
+    page.get_by_role("button", name="Importar").click()
+    page.wait_for_url("**/padron/importaciones/*")
+    expect(page.locator(".job-state")).to_have_text("Rechazada", timeout=90_000)
+    errors = page.locator("table.errores tbody tr")
+    expect(errors).to_have_count(1)
+    assert errors.first.inner_text().split("\t")[:3] == ["hogares.csv", "3", "ubigeo"]
+
+    page.goto("/padron/importaciones/")
+    listed = page.locator("table tbody tr")
+    assert listed.count() == 2
+    assert "esp.afiliaciones" in listed.first.inner_text()
+    assert "Rechazada" in listed.first.inner_text() and "Aplicada" in listed.nth(1).inner_text()

@@ -28,6 +28,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         REMEMBER_COOKIE_SAMESITE="Lax",
         REMEMBER_COOKIE_SECURE=settings.cookie_secure,
         MAX_CONTENT_LENGTH=20 * 1024 * 1024,
+        VAR_DIR=str(settings.var_dir),  # files the worker reads too (padrón imports)
         WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the session
     )
     if test_config:

@@ -13,6 +13,7 @@ from markdown_it import MarkdownIt
 from markupsafe import Markup
 
 from engine.org import format_cargo
+from engine.padron.importjobs import STATE_LABELS as IMPORT_STATE_LABELS
 
 UNIT_KIND_LABELS = {
     "executive": "Alta Dirección",
@@ -70,3 +71,4 @@ def register_filters(app: Flask) -> None:
     app.jinja_env.filters["unit_kind"] = lambda kind: UNIT_KIND_LABELS.get(kind, kind)
     app.jinja_env.filters["task_state"] = lambda s: TASK_STATE_LABELS.get(s, s)
     app.jinja_env.filters["instance_state"] = lambda s: INSTANCE_STATE_LABELS.get(s, s)
+    app.jinja_env.filters["estado_importacion"] = lambda s: IMPORT_STATE_LABELS.get(s, s)

@@ -62,6 +62,14 @@ def elegible(cse, vigencia, on: date):  # type: ignore[no-untyped-def]
     return and_(cse.in_(ELEGIBLE_CSE), vigencia >= on)
 
 
+def any_known_hogar(session: Session) -> bool:
+    """Whether a staged hogar is already in the padrón. When none is (a first load), the
+    updates, the removal of members and the re-validation have nothing to touch: a staged
+    member already in the padrón would be in a hogar outside the file, which the set checks
+    refuse (``checks._member_elsewhere``)."""
+    return bool(session.scalar(select(exists().where(Hogar.co_hogar == SH.c.co_hogar))))
+
+
 def update_hogares(session: Session, at: datetime) -> int:
     differs = or_(*[Hogar.__table__.c[h] != SH.c[s] for h, s in HOGAR_COLUMNS.items()])
     values = {h: SH.c[s] for h, s in HOGAR_COLUMNS.items()} | {"updated_at": at}

@@ -19,6 +19,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from operator import itemgetter
 from pathlib import Path
+from typing import TextIO
 
 from engine.errors import DomainError
 
@@ -83,6 +84,7 @@ class SourceFile:
     sha256: str
     encoding: str
     size: int
+    lines: int = 0  # newlines in the file: the header and the rows, give or take a blank
 
     @property
     def label(self) -> str:
@@ -173,7 +175,7 @@ def inspect_file(path: Path, name: str | None = None) -> SourceFile:
             scan.feed(chunk)
             chunk = handle.read(CHUNK)
     encoding = scan.encoding(first.startswith(codecs.BOM_UTF8))
-    return SourceFile(path, name, scan.digest.hexdigest(), encoding, scan.size)
+    return SourceFile(path, name, scan.digest.hexdigest(), encoding, scan.size, scan.lines)
 
 
 @dataclass(frozen=True)
@@ -207,38 +209,55 @@ def read_rows(
 ) -> tuple[Header, Iterator[tuple[int, tuple[str, ...]]]]:
     """Pass 2: the header, and the rows as (line, values in ``required`` + present optional
     order). Blank lines are skipped."""
-    handle = src.path.open(encoding=src.encoding, newline="")
-    header = _header(src, handle.readline(), required, optional)
+    header, reader, handle = open_rows(src, required, optional)
     wanted = [*required, *header.present_optional]
     pick = itemgetter(*[header.columns.index(c) for c in wanted])
-    return header, _rows(src, handle, header, pick)
+    return header, _rows(src, handle, reader, header, pick)
+
+
+def open_rows(
+    src: SourceFile, required: Sequence[str], optional: Sequence[str] = ()
+) -> tuple[Header, Iterator[list[str]], TextIO]:
+    """The checked header, a csv reader over the rows after it (its ``line_num`` + 1 is the
+    line of the row just read) and the open file, which the caller closes."""
+    handle = src.path.open(encoding=src.encoding, newline="")
+    try:
+        header = _header(src, handle.readline(), required, optional)
+    except BaseException:
+        handle.close()
+        raise
+    return header, csv.reader(handle, delimiter=header.delimiter, strict=True), handle
 
 
 def _rows(
     src: SourceFile,
-    handle,
+    handle: TextIO,
+    reader,  # type: ignore[no-untyped-def]
     header: Header,
-    pick: itemgetter,  # type: ignore[no-untyped-def,type-arg]
+    pick: itemgetter,  # type: ignore[type-arg]
 ) -> Iterator[tuple[int, tuple[str, ...]]]:
     width = len(header.columns)
     with handle:
-        reader = csv.reader(handle, delimiter=header.delimiter, strict=True)
         try:
             for row in reader:
                 if len(row) != width:
                     if not row or row == [""]:
                         continue
-                    raise StructuralError(src.name, reader.line_num + 1, _ragged(len(row), width))
+                    raise StructuralError(
+                        src.name, reader.line_num + 1, ragged_reason(len(row), width)
+                    )
                 yield reader.line_num + 1, pick(row)
         except csv.Error as exc:
-            raise StructuralError(
-                src.name,
-                reader.line_num + 1,
-                f"CSV mal formado (comillas sin cerrar o archivo truncado): {exc}",
-            ) from None
+            raise malformed(src, reader.line_num + 1, exc) from None
 
 
-def _ragged(found: int, width: int) -> str:
+def malformed(src: SourceFile, line: int, exc: csv.Error) -> StructuralError:
+    return StructuralError(
+        src.name, line, f"CSV mal formado (comillas sin cerrar o archivo truncado): {exc}"
+    )
+
+
+def ragged_reason(found: int, width: int) -> str:
     if found < width:
         return f"tiene {found} campos y se esperaban {width} (fila incompleta o archivo truncado)"
     return (

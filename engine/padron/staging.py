@@ -8,12 +8,14 @@ The tables live in the import's own transaction and connection and are dropped a
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from sqlalchemy import Boolean, Column, Date, Integer, MetaData, String, Table, text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 FLUSH_ROWS = 20_000
+TEMP_BUFFERS = "512MB"
 
 _meta = MetaData()
 
@@ -72,8 +74,11 @@ def _pg_line(row: Sequence[str]) -> str:
 class Stager:
     """Buffers rows for one staging table and writes them in chunks."""
 
-    def __init__(self, session: Session, table: Table) -> None:
+    def __init__(
+        self, session: Session, table: Table, on_flush: Callable[[int], None] | None = None
+    ) -> None:
         self.session = session
+        self.on_flush = on_flush  # told the rows written so far
         self.table = table
         self.buffer: list[Sequence[str]] = []
         self.count = 0
@@ -105,6 +110,8 @@ class Stager:
             cursor.close()
         self.count += len(self.buffer)
         self.buffer.clear()
+        if self.on_flush:
+            self.on_flush(self.count)
 
 
 IMPORT_LOCK = 4_000_001
@@ -122,18 +129,32 @@ def create_staging(session: Session) -> None:
     if connection.dialect.name == "postgresql":
         # joins over a million staged rows: hash them in memory, for this transaction only
         connection.execute(text("SET LOCAL work_mem = '128MB'"))
+        _more_temp_buffers(session)
     for table in (STG_HOGAR, STG_MIEMBRO):
         table.create(connection)
 
 
+def _more_temp_buffers(session: Session) -> None:
+    """Temporary tables live in the session's own buffers, 8 MB by default: a million staged
+    rows would go to disk and back at every statement. PostgreSQL takes a larger size only
+    before the session first touches a temporary table; after that it keeps the one it has."""
+    try:
+        with session.begin_nested():
+            session.execute(text(f"SET LOCAL temp_buffers = '{TEMP_BUFFERS}'"))
+    except DBAPIError:
+        pass
+
+
 def index_staging(session: Session) -> None:
-    """After loading: indexes and (PostgreSQL) statistics, so the joins plan well."""
+    """After loading: statistics on PostgreSQL, which then joins the staged set by hashing
+    it (indexes on it would go unused); indexes on SQLite, which joins through them."""
     connection = session.connection()
-    for table, column in STAGING_INDEXES:
-        connection.execute(text(f"CREATE INDEX {table}_{column} ON {table} ({column})"))
     if connection.dialect.name == "postgresql":
         for table in (STG_HOGAR, STG_MIEMBRO):
             connection.execute(text(f"ANALYZE {table.name}"))
+        return
+    for table, column in STAGING_INDEXES:
+        connection.execute(text(f"CREATE INDEX {table}_{column} ON {table} ({column})"))
 
 
 def drop_staging(session: Session) -> None:
