@@ -46,14 +46,15 @@ class AuditEvent(Base):
 
     __tablename__ = "audit_event"
     __table_args__ = (
+        # The log is read by instance, actor or household, in chain order; nothing reads it
+        # by process or by time alone, so those have no index (migration 0021).
         Index("ix_audit_event_instance_seq", "instance_id", "seq"),
-        Index("ix_audit_event_process_seq", "process_key", "seq"),
         Index("ix_audit_event_actor_seq", "actor_user_id", "seq"),
         Index("ix_audit_event_household_seq", "household", "seq"),
     )
 
     seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
-    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime)
     kind: Mapped[str] = mapped_column(String(64))
     actor_user_id: Mapped[int | None] = mapped_column(ForeignKey("org_user.id"))
     actor_position_id: Mapped[int | None] = mapped_column(ForeignKey("org_position.id"))
