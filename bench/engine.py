@@ -208,10 +208,9 @@ def _copy_batch(s, template, tasks, events, size: int) -> None:  # type: ignore[
                 element_id=e.element_id,
                 household=h,
                 data=e.data,
-                prev_hash=prev,
             )
             ev.hash = prev = audit.event_hash(prev, ev.hashed_fields())
-            rows.append({c: getattr(ev, c) for c in (*HASHED_FIELDS, "prev_hash", "hash")})
+            rows.append({c: getattr(ev, c) for c in (*HASHED_FIELDS, "hash")})
     s.execute(insert(audit.AuditEvent), rows)
     head.last_seq, head.last_hash = seq, prev
 
