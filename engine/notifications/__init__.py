@@ -7,7 +7,6 @@ from typing import Any
 from sqlalchemy import select
 
 from engine.notifications.models import Notification
-from engine.runtime.routing import units_with
 from engine.services.registry import OperationContext, operation
 
 __all__ = ["Notification", "register_notice"]
@@ -34,6 +33,8 @@ def register_notice(ctx: OperationContext, params: dict[str, Any]) -> dict[str, 
     )
     if existing is not None:
         return {"notificacion_id": existing.id}
+    from engine.runtime.routing import units_with  # here: engine.runtime imports the catalog
+
     if not units_with(ctx.session, params["destinatario"]):  # the org chart, cached briefly
         raise ValueError(f"'{params['destinatario']}' no es un cargo del Cuadro de Personal")
     notice = Notification(
