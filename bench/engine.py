@@ -241,6 +241,14 @@ def fresh_url(pg: str | None, folder: Path) -> str:
     return make_url(pg).set(database=name).render_as_string(hide_password=False)
 
 
+def drop_database(server: str, url: str) -> None:
+    """Drops the database ``fresh_url`` created on the PostgreSQL server."""
+    admin = create_engine(server, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{make_url(url).database}"'))
+    admin.dispose()
+
+
 def backend_figures(url: str, args: argparse.Namespace, raw: dict[str, float]) -> dict[str, Any]:
     db = prepared_database(url)
     runtime_warm = engine_run(db, 2)  # warm caches (spec parse, statements)
@@ -286,7 +294,12 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         backends = [("sqlite", None)] + ([("postgresql", args.pg)] if args.pg else [])
         for name, pg in backends:
-            result = backend_figures(fresh_url(pg, Path(tmp)), args, raw)
+            url = fresh_url(pg, Path(tmp))
+            try:
+                result = backend_figures(url, args, raw)
+            finally:
+                if pg:
+                    drop_database(pg, url)
             for k, v in result.items():
                 print(f"(b) {name}: {k} = {v}")
             figures[name] = result
