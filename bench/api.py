@@ -1,11 +1,16 @@
 """HTTP benchmark (issue 3): task completions per second through ``/api`` with bearer-token
 authentication, against gunicorn (``juntos web``) serving a fresh SQLite database.
 
-    python bench/api.py           # 2 gunicorn workers, 4 clients, 30 instances
+    python bench/api.py           # 2 gunicorn workers, 4 clients, 30 instances per client kind
     python bench/api.py --full    # 120 instances
 
 Each client thread starts instances and completes their human tasks over HTTP (service
-tasks are run in-process, as the worker would). The last line is one JSON object.
+tasks are run in-process, as the worker would). Two clients are measured against the same
+server, one after the other: ``http.client`` (what an integrating script would use) and a
+lean one (a raw keep-alive socket, headers pre-built), to show how much of the figure is the
+client's — the machine's 2 cores run the server, the client and the service calls alike.
+Also printed: the CPU seconds of the gunicorn workers, of the client's HTTP work and of the
+in-process service calls. The last line is one JSON object.
 """
 
 from __future__ import annotations
@@ -38,6 +43,23 @@ def _port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def _cpu_seconds(pids: list[int]) -> float:
+    """utime + stime of these processes (Linux /proc)."""
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def _workers(master: int) -> list[int]:
+    children = Path(f"/proc/{master}/task/{master}/children")
+    return [int(p) for p in children.read_text().split()] if children.exists() else []
 
 
 class Client:
@@ -80,16 +102,88 @@ class Client:
         raise AssertionError("unreachable")
 
 
-def drive(client: Client, db, n: int, results: list[int]) -> None:  # type: ignore[no-untyped-def]
+class LeanClient:
+    """The least a client can do per call: a raw keep-alive socket per thread, the request
+    head pre-built but for its path and length, the response read by Content-Length."""
+
+    def __init__(self, base: str, tokens: dict[str, str]) -> None:
+        host, port = base.removeprefix("http://").split(":")
+        self.address = (host, int(port))
+        self.heads = {
+            login: (
+                f"Host: {host}\r\nAuthorization: Bearer {token}\r\n"
+                "Content-Type: application/json\r\nContent-Length: "
+            ).encode()
+            for login, token in tokens.items()
+        }
+        self.local = threading.local()
+
+    def call(self, login: str, method: str, path: str, body: Any = None) -> Any:
+        data = json.dumps(body if body is not None else {}).encode()
+        request = b"%s %s HTTP/1.1\r\n%s%d\r\n\r\n%s" % (
+            method.encode(),
+            path.encode(),
+            self.heads[login],
+            len(data),
+            data,
+        )
+        for attempt in (1, 2):
+            if not hasattr(self.local, "sock"):
+                self.local.sock = socket.create_connection(self.address, timeout=30)
+                self.local.buffer = b""
+            try:
+                self.local.sock.sendall(request)
+                status, close, payload = self._response()
+            except (ConnectionError, OSError):
+                self._drop()
+                if attempt == 2:
+                    raise
+                continue
+            if close:
+                self._drop()
+            if status >= 400:
+                raise RuntimeError(f"{method} {path}: {status} {payload[:200]!r}")
+            return json.loads(payload)
+        raise AssertionError("unreachable")
+
+    def _drop(self) -> None:
+        self.local.sock.close()
+        del self.local.sock
+
+    def _read_until(self, n: int | None = None) -> bytes:
+        local = self.local
+        while (n is None and b"\r\n\r\n" not in local.buffer) or (
+            n is not None and len(local.buffer) < n
+        ):
+            chunk = local.sock.recv(65536)
+            if not chunk:
+                raise ConnectionError("the server closed the connection")
+            local.buffer += chunk
+        if n is None:
+            head, local.buffer = local.buffer.split(b"\r\n\r\n", 1)
+            return head
+        out, local.buffer = local.buffer[:n], local.buffer[n:]
+        return out
+
+    def _response(self) -> tuple[int, bool, bytes]:
+        head = self._read_until().decode("latin-1").split("\r\n")
+        status = int(head[0].split()[1])
+        fields = {k.strip().lower(): v.strip() for k, _, v in (h.partition(":") for h in head[1:])}
+        payload = self._read_until(int(fields.get("content-length", "0")))
+        return status, fields.get("connection", "").lower() == "close", payload
+
+
+def drive(client, db, n: int, results: list[tuple[int, float]], tag: str = "B") -> None:  # type: ignore[no-untyped-def]
     """Starts instances and completes their tasks; each response names the tasks it made
-    READY and the service calls it queued, so no step reads the instance again."""
-    completions = 0
+    READY and the service calls it queued, so no step reads the instance again. Appends
+    (completions, this thread's CPU seconds in service calls)."""
+    completions, service_cpu = 0, 0.0
     for i in range(n):
         step = client.call(
             "jefe.ut.cajamarca",
             "POST",
             "/api/instances",
-            {"key": "ref_verificacion", "data": {"co_hogar": f"B{i}"}},
+            {"key": "ref_verificacion", "data": {"co_hogar": f"{tag}{i}"}},
         )
         ready = step["new_tasks"]
         while ready:
@@ -99,10 +193,40 @@ def drive(client: Client, db, n: int, results: list[int]) -> None:  # type: igno
             completions += 1
             ready.extend(step["new_tasks"])
             for call_id in step["new_service_calls"]:  # what the worker would do
+                cpu = time.thread_time()
                 outcome = runtime.execute_service_call(db, call_id)
+                service_cpu += time.thread_time() - cpu
                 ready.extend(task_dict(t) for t in outcome.new_tasks)
                 completions += 1
-    results.append(completions)
+    results.append((completions, service_cpu))
+
+
+def measure(client, db, args: argparse.Namespace, per_client: int, master: int, *, tag: str):  # type: ignore[no-untyped-def]
+    """One timed run of ``args.clients`` threads driving ``client``."""
+    drive(client, db, 1, [], tag=f"{tag}w")  # warm up (connections, caches)
+    results: list[tuple[int, float]] = []
+    threads = [
+        threading.Thread(target=drive, args=(client, db, per_client, results, f"{tag}{k}-"))
+        for k in range(args.clients)
+    ]
+    workers = _workers(master)
+    server_cpu, own_cpu = _cpu_seconds(workers), time.process_time()
+    start = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    elapsed = time.perf_counter() - start
+    own_cpu = time.process_time() - own_cpu
+    total, service_cpu = sum(r[0] for r in results), sum(r[1] for r in results)
+    return {
+        "completions": total,
+        "seconds": round(elapsed, 2),
+        "http_completions_per_s": round(total / elapsed, 1),
+        "server_cpu_s": round(_cpu_seconds(workers) - server_cpu, 2),
+        "client_http_cpu_s": round(own_cpu - service_cpu, 2),
+        "service_calls_cpu_s": round(service_cpu, 2),
+    }
 
 
 def main() -> None:
@@ -133,37 +257,30 @@ def main() -> None:
                     break
                 except OSError:
                     time.sleep(0.2)
-            client = Client(base, tokens)
-            drive(client, db, 1, [])  # warm up every gunicorn worker's caches
-            results: list[int] = []
-            threads = [
-                threading.Thread(target=drive, args=(client, db, per_client, results))
-                for _ in range(args.clients)
-            ]
-            start = time.perf_counter()
-            for t in threads:
-                t.start()
-            for t in threads:
-                t.join()
-            elapsed = time.perf_counter() - start
+            figures = {
+                kind: measure(cls(base, tokens), db, args, per_client, server.pid, tag=tag)
+                for kind, cls, tag in (("http_client", Client, "B"), ("lean", LeanClient, "L"))
+            }
         finally:
             server.terminate()
             server.wait(timeout=30)
             db.dispose()
-    total = sum(results)
-    figures = {
+    summary: dict[str, Any] = {
         "backend": "sqlite",
         "gunicorn_workers": args.workers,
         "clients": args.clients,
-        "completions": total,
-        "seconds": round(elapsed, 2),
-        "http_completions_per_s": round(total / elapsed, 1),
+        "http_completions_per_s": figures["http_client"]["http_completions_per_s"],
+        "lean_client_http_completions_per_s": figures["lean"]["http_completions_per_s"],
+        **figures,
     }
-    print(
-        f"HTTP (bearer auth, {args.workers} gunicorn workers, {args.clients} clients): "
-        f"{figures['http_completions_per_s']} completions/s"
-    )
-    print(json.dumps(figures))
+    for kind, f in figures.items():
+        print(
+            f"HTTP (bearer auth, {args.workers} gunicorn workers, {args.clients} clients, "
+            f"{kind}): {f['http_completions_per_s']} completions/s — CPU s: server "
+            f"{f['server_cpu_s']}, client HTTP {f['client_http_cpu_s']}, service calls "
+            f"{f['service_calls_cpu_s']} in {f['seconds']} s"
+        )
+    print(json.dumps(summary))
 
 
 if __name__ == "__main__":

@@ -208,10 +208,9 @@ def _copy_batch(s, template, tasks, events, size: int) -> None:  # type: ignore[
                 element_id=e.element_id,
                 household=h,
                 data=e.data,
-                prev_hash=prev,
             )
             ev.hash = prev = audit.event_hash(prev, ev.hashed_fields())
-            rows.append({c: getattr(ev, c) for c in (*HASHED_FIELDS, "prev_hash", "hash")})
+            rows.append({c: getattr(ev, c) for c in (*HASHED_FIELDS, "hash")})
     s.execute(insert(audit.AuditEvent), rows)
     head.last_seq, head.last_hash = seq, prev
 
@@ -240,6 +239,14 @@ def fresh_url(pg: str | None, folder: Path) -> str:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
     admin.dispose()
     return make_url(pg).set(database=name).render_as_string(hide_password=False)
+
+
+def drop_database(server: str, url: str) -> None:
+    """Drops the database ``fresh_url`` created on the PostgreSQL server."""
+    admin = create_engine(server, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{make_url(url).database}"'))
+    admin.dispose()
 
 
 def backend_figures(url: str, args: argparse.Namespace, raw: dict[str, float]) -> dict[str, Any]:
@@ -287,7 +294,12 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         backends = [("sqlite", None)] + ([("postgresql", args.pg)] if args.pg else [])
         for name, pg in backends:
-            result = backend_figures(fresh_url(pg, Path(tmp)), args, raw)
+            url = fresh_url(pg, Path(tmp))
+            try:
+                result = backend_figures(url, args, raw)
+            finally:
+                if pg:
+                    drop_database(pg, url)
             for k, v in result.items():
                 print(f"(b) {name}: {k} = {v}")
             figures[name] = result

@@ -141,3 +141,54 @@ def test_bad_requests_are_clear_json_errors(
     payload = response.get_json()
     assert payload["message"]
     assert payload.get("field") == field
+
+
+def test_a_bearer_caller_is_remembered_briefly_and_forgotten_on_change(
+    app: Flask, db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """web.bearer: a token's caller is read once per TTL; revoking the token or
+    deactivating its user through the ORM takes effect on the very next call."""
+    from sqlalchemy import select
+
+    from engine.db import utcnow
+    from engine.org import ApiToken, user_by_login
+    from engine.org.tokens import user_for_token
+    from web import bearer as bearer_module
+
+    with db.write_transaction() as s:
+        token = create_token(s, "ctz.cajamarca", "caché")
+    client = app.test_client()
+    reads: list[str] = []
+
+    def counting(session, raw):  # type: ignore[no-untyped-def]
+        reads.append(raw)
+        return user_for_token(session, raw)
+
+    monkeypatch.setattr(bearer_module, "user_for_token", counting)
+    for _ in range(3):
+        assert client.get("/api/tasks", headers=bearer(token)).status_code == 200
+    assert len(reads) == 1  # remembered
+    monkeypatch.setattr(bearer_module, "TTL_SECONDS", 0.0)
+    bearer_module.forget()
+    assert client.get("/api/tasks", headers=bearer(token)).status_code == 200
+    assert client.get("/api/tasks", headers=bearer(token)).status_code == 200
+    assert len(reads) == 3  # with no TTL, read every time
+    monkeypatch.undo()
+
+    assert client.get("/api/tasks", headers=bearer(token)).status_code == 200  # cached again
+    with db.write_transaction() as s:
+        row = s.scalar(select(ApiToken).where(ApiToken.name == "caché"))
+        row.revoked_at = utcnow()
+    revoked = client.get("/api/tasks", headers=bearer(token))
+    assert revoked.status_code == 401 and revoked.get_json()["error"] == "Unauthorized"
+
+    with db.write_transaction() as s:
+        token = create_token(s, "ctz.cajamarca", "caché 2")
+    assert client.get("/api/tasks", headers=bearer(token)).status_code == 200
+    with db.write_transaction() as s:
+        user_by_login(s, "ctz.cajamarca").is_active = False
+    try:
+        assert client.get("/api/tasks", headers=bearer(token)).status_code == 401
+    finally:
+        with db.write_transaction() as s:
+            user_by_login(s, "ctz.cajamarca").is_active = True

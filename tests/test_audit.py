@@ -264,14 +264,13 @@ def _forge(session: Session, seq: int, prev_hash: str, like: AuditEvent, *, soun
     _sql(
         session,
         "INSERT INTO audit_event (seq, recorded_at, kind, actor_user_id, actor_position_id,"
-        " process_key, process_version, instance_id, element_id, household, data, prev_hash,"
+        " process_key, process_version, instance_id, element_id, household, data,"
         " hash) SELECT :seq, recorded_at, :kind, actor_user_id, actor_position_id, process_key,"
-        " process_version, instance_id, element_id, household, :data, :prev, :hash"
+        " process_version, instance_id, element_id, household, :data, :hash"
         " FROM audit_event WHERE seq = :like",
         seq=seq,
         kind=fields["kind"],
         data=fields["data"],
-        prev=bytes.fromhex(prev_hash),
         hash=bytes.fromhex(forged),
         like=like.seq,
     )
@@ -363,13 +362,13 @@ def _head_forward(session: Session, base: int, ev: list[AuditEvent]) -> None:
         (_alter_kind, 2, "alterado"),
         (_alter_actor, 4, "alterado"),
         (_alter_time, 5, "alterado"),
-        (_alter_and_rehash, 4, "prev_hash"),  # its successor still points at the old hash
+        (_alter_and_rehash, 4, "encadenado"),  # its successor was chained to the old hash
         (_delete_middle, 3, "falta el evento"),
         (_delete_last, 5, "eventos finales borrados"),
         (_insert_forged_looking, 3, "alterado"),
-        (_insert_forged_sound, 4, "prev_hash"),  # the displaced event exposes it
+        (_insert_forged_sound, 4, "encadenado"),  # the displaced event exposes it
         (_append_forged_sound, 6, "después de la cabeza"),
-        (_swap, 2, "prev_hash"),
+        (_swap, 2, "encadenado"),
         (_head_hash, 5, "cabeza"),
         (_head_back, 5, "después de la cabeza"),
         (_head_forward, 6, "eventos finales borrados"),

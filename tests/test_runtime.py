@@ -352,3 +352,28 @@ def test_a_stale_version_is_a_conflict_and_keeps_nothing(
     assert only_task(db, iid, "registrar_visita").state == "ready"
     with db.transaction() as s:
         assert s.scalar(select(func.count()).select_from(audit.AuditEvent)) == events_before
+
+
+def test_the_cached_workflow_is_used_only_for_the_version_it_saved(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """engine.runtime.store keeps the workflow of a committed step: a rolled-back step leaves
+    nothing of its changes there, and a step saved by another process (the version moved)
+    is read from the database, never from the stale copy."""
+    iid = start(db, "ref_verificacion", "jefe.ut.cajamarca", {"co_hogar": "H0091"})
+    visita = only_task(db, iid, "registrar_visita")
+    with pytest.raises(RuntimeError), db.write_transaction() as s:
+        runtime.complete(s, visita.id, runtime.actor_for_login(s, "gl.cajamarca"), VISITA)
+        raise RuntimeError("the unit of work fails after the step")
+    assert only_task(db, iid, "registrar_visita").state == "ready"
+    complete(db, visita.id, "gl.cajamarca", VISITA)  # the rolled-back step left no trace
+    resultado = only_task(db, iid, "registrar_resultado")
+
+    mine = store._WORKFLOWS  # this process's copy, at the version just saved
+    monkeypatch.setattr(store, "_WORKFLOWS", type(mine)())  # "another process" steps on
+    complete(db, resultado.id, "gl.cajamarca", {"cumple": True})
+    monkeypatch.setattr(store, "_WORKFLOWS", mine)
+    revisar = only_task(db, iid, "revisar")  # a task the stale copy does not have
+    assert any(key[1] == iid for key in mine)
+    complete(db, revisar.id, "ctz.cajamarca", {"decision": "conforme"})  # read from the row
+    assert open_tasks(db, iid) == []  # waiting for the notice's service call

@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import json
 
+import pytest
 from SpiffWorkflow.util.task import TaskState
 
 from engine.definitions.deploy import spiff_parse
@@ -74,3 +75,23 @@ def test_golden_state_round_trips_and_runs_on() -> None:
         again.do_engine_steps()
     [service] = again.get_tasks(state=TaskState.STARTED)
     assert service.task_spec.operation_name == "notificaciones.registrar"
+
+
+def test_blobs_with_and_without_the_preset_dictionary_load() -> None:
+    """``pack`` compresses from a preset dictionary; blobs stored before it (plain zlib) and
+    after it both read back. The dictionary's bytes are pinned: changing them would make
+    every stored blob unreadable."""
+    import zlib
+
+    workflow = _load()
+    state = serialization.to_state(workflow)
+    blob = serialization.pack(state)
+    assert blob[1] & 0x20  # the zlib header names a preset dictionary
+    assert zlib.adler32(serialization._ZDICT) == 0x3C2CDA0D
+    assert serialization.unpack(blob) == state
+    plain = zlib.compress(json.dumps(state, separators=(",", ":")).encode(), 6)
+    assert len(blob) < len(plain)
+    assert serialization.unpack(plain) == state
+    unknown = blob[:2] + (12345).to_bytes(4, "big") + blob[6:]
+    with pytest.raises(ValueError, match="unknown dictionary"):
+        serialization.unpack(unknown)

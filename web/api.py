@@ -19,12 +19,13 @@ from flask_wtf.csrf import CSRFError
 from engine import jobs, runtime, taskwork
 from engine.definitions import DefinitionRefused, latest_definitions
 from engine.errors import DomainError, NotFound, PermissionDenied, ValidationError
-from engine.org import get_user, user_for_token
+from engine.org import get_user
 from engine.runtime import Conflict
 from engine.runtime import bulk as runtime_bulk
 from engine.runtime.queries import instance_detail_for
 from engine.runtime.render import instance_dict, task_dict
 from web import db
+from web.bearer import bearer_actor
 from web.csrf import csrf
 from web.openapi import spec
 
@@ -64,10 +65,10 @@ def authenticate() -> tuple[Response, int] | None:
         return None
     header = request.headers.get("Authorization", "")
     if header.startswith("Bearer "):
-        user = user_for_token(db.session(), header.removeprefix("Bearer ").strip())
-        if user is None:
+        caller = bearer_actor(db.database(), header.removeprefix("Bearer ").strip())
+        if caller is None:
             return _error(401, "Unauthorized", "token inválido o revocado")
-        g.user_id = user.id
+        g.user_id, g.actor = caller.user_id, caller
     elif current_user.is_authenticated:
         if request.method not in ("GET", "HEAD", "OPTIONS"):
             csrf.protect()
@@ -78,7 +79,10 @@ def authenticate() -> tuple[Response, int] | None:
 
 
 def actor(session) -> runtime.Actor:  # type: ignore[no-untyped-def]
-    """The caller, with the positions they hold today, read in ``session``."""
+    """The caller, with the positions they hold today: a bearer caller as ``web.bearer``
+    remembers them, a session user read in ``session``."""
+    if "actor" in g:
+        return g.actor
     return runtime.actor_for_user(session, get_user(session, g.user_id))
 
 

@@ -69,21 +69,20 @@ def record(
     Returns the event (not attached to the session); ``append`` does the same and returns
     its row, for callers that need nothing back.
     """
-    return AuditEvent(
-        **append(
-            session,
-            kind,
-            actor_user_id=actor_user_id,
-            actor_position_id=actor_position_id,
-            process_key=process_key,
-            process_version=process_version,
-            instance_id=instance_id,
-            element_id=element_id,
-            household=household,
-            data=data,
-            now=now,
-        )
+    row, prev_hash = _append(
+        session,
+        kind,
+        actor_user_id=actor_user_id,
+        actor_position_id=actor_position_id,
+        process_key=process_key,
+        process_version=process_version,
+        instance_id=instance_id,
+        element_id=element_id,
+        household=household,
+        data=data,
+        now=now,
     )
+    return AuditEvent(**row, prev_hash=prev_hash)
 
 
 def append(
@@ -108,6 +107,36 @@ def append(
     statement, flush or commit (see ``write_pending``), together with the others of the
     transaction and one move of the head.
     """
+    return _append(
+        session,
+        kind,
+        actor_user_id=actor_user_id,
+        actor_position_id=actor_position_id,
+        process_key=process_key,
+        process_version=process_version,
+        instance_id=instance_id,
+        element_id=element_id,
+        household=household,
+        data=data,
+        now=now,
+    )[0]
+
+
+def _append(
+    session: Session,
+    kind: str,
+    *,
+    actor_user_id: int | None,
+    actor_position_id: int | None,
+    process_key: str | None,
+    process_version: int | None,
+    instance_id: int | None,
+    element_id: str | None,
+    household: str | None,
+    data: Mapping[str, Any] | None,
+    now: datetime | None,
+) -> tuple[dict[str, Any], str]:
+    """``append``'s work; also returns the previous event's hash (not a stored column)."""
     _check_kind(kind)
     if data is not None and not isinstance(data, Mapping):
         raise TypeError("audit data must be a mapping (a JSON object)")
@@ -127,7 +156,6 @@ def append(
         "element_id": element_id or None,
         "household": household or None,
         "data": data_text,
-        "prev_hash": last_hash,
     }
     row["hash"] = event_hash(last_hash, row)
     transaction = session.get_transaction()
@@ -136,7 +164,7 @@ def append(
         pending = session.info[_SESSION_PENDING] = (transaction, [])
     pending[1].append(row)
     session.info[_SESSION_HEAD] = (transaction, row["seq"], row["hash"])
-    return row
+    return row, last_hash
 
 
 def write_pending(session: Session) -> None:

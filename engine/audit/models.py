@@ -14,11 +14,14 @@ from sqlalchemy import (
     String,
     Text,
     TypeDecorator,
+    case,
+    literal,
+    select,
 )
 from sqlalchemy.engine import Dialect
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, aliased, column_property, mapped_column
 
-from engine.audit.chain import HASHED_FIELDS, format_datetime
+from engine.audit.chain import GENESIS_HASH, HASHED_FIELDS, format_datetime
 from engine.db import Base, UTCDateTime
 
 
@@ -40,20 +43,24 @@ class AuditEvent(Base):
 
     ``seq`` runs 1, 2, 3… without gaps (assigned by ``engine.audit.log.record``, never by
     the database); ``hash`` covers every other column and ``prev_hash``, the previous
-    event's ``hash``. ``instance_id`` has no foreign key on purpose: the log must outlive
-    whatever it speaks about.
+    event's ``hash``. ``prev_hash`` is not stored (migration 0021): it is the hash of event
+    ``seq - 1`` (the genesis hash for event 1), read with the event when loaded, so the chain
+    order itself carries it and ``juntos audit verify`` recomputes it as it walks.
+    ``instance_id`` has no foreign key on purpose: the log must outlive whatever it speaks
+    about.
     """
 
     __tablename__ = "audit_event"
     __table_args__ = (
+        # The log is read by instance, actor or household, in chain order; nothing reads it
+        # by process or by time alone, so those have no index (migration 0021).
         Index("ix_audit_event_instance_seq", "instance_id", "seq"),
-        Index("ix_audit_event_process_seq", "process_key", "seq"),
         Index("ix_audit_event_actor_seq", "actor_user_id", "seq"),
         Index("ix_audit_event_household_seq", "household", "seq"),
     )
 
     seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
-    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime)
     kind: Mapped[str] = mapped_column(String(64))
     actor_user_id: Mapped[int | None] = mapped_column(ForeignKey("org_user.id"))
     actor_position_id: Mapped[int | None] = mapped_column(ForeignKey("org_position.id"))
@@ -63,7 +70,6 @@ class AuditEvent(Base):
     element_id: Mapped[str | None] = mapped_column(String(255))
     household: Mapped[str | None] = mapped_column(String(64))
     data: Mapped[str] = mapped_column(Text)
-    prev_hash: Mapped[str] = mapped_column(Digest)
     hash: Mapped[str] = mapped_column(Digest)
 
     def hashed_fields(self) -> dict[str, Any]:
@@ -76,6 +82,17 @@ class AuditEvent(Base):
         row["prev_hash"] = self.prev_hash
         row["hash"] = self.hash
         return row
+
+
+_previous = aliased(AuditEvent)
+# Read-only: the previous event's hash, found by its seq (NULL if that event is missing).
+AuditEvent.prev_hash = column_property(
+    case(
+        (AuditEvent.seq == 1, literal(GENESIS_HASH, Digest())),
+        else_=select(_previous.hash).where(_previous.seq == AuditEvent.seq - 1).scalar_subquery(),
+    ),
+    deferred=False,
+)
 
 
 class AuditHead(Base):

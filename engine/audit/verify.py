@@ -24,7 +24,8 @@ BATCH_SIZE = 1000
 
 _INT_FIELDS = ("seq", "actor_user_id", "actor_position_id", "process_version", "instance_id")
 _OPTIONAL_TEXT_FIELDS = ("process_key", "element_id", "household")
-_COLUMNS = [getattr(AuditEvent, name) for name in (*HASHED_FIELDS, "prev_hash", "hash")]
+# prev_hash is not stored: walking in seq order, it is the hash of the event before.
+_COLUMNS = [getattr(AuditEvent, name) for name in (*HASHED_FIELDS, "hash")]
 
 
 @dataclass(frozen=True)
@@ -64,9 +65,16 @@ class _Chain:
             return self.broken(expected, f"falta el evento {expected} (sigue el {seq})")
         if seq < expected:
             return self.broken(seq, f"número de evento fuera de orden (se esperaba {expected})")
-        if event["prev_hash"] != self.hash:
+        if "prev_hash" not in event:  # a stored event: chained to the hash before it
+            if event_hash(self.hash, event) != event["hash"]:
+                return self.broken(
+                    seq,
+                    f"su hash no es el de su contenido encadenado al hash {self._previous()} "
+                    "(evento alterado, o un evento anterior cambió o cambió de lugar)",
+                )
+        elif event["prev_hash"] != self.hash:  # an exported row says what it follows
             return self.broken(seq, f"su prev_hash no es el hash {self._previous()}")
-        if event_hash(event["prev_hash"], event) != event["hash"]:
+        elif event_hash(event["prev_hash"], event) != event["hash"]:
             return self.broken(seq, "su contenido no corresponde a su hash (evento alterado)")
         self.seq, self.hash = seq, event["hash"]
         self.checked += 1

@@ -7,7 +7,6 @@ from typing import Any
 from sqlalchemy import select
 
 from engine.notifications.models import Notification
-from engine.org.chart import positions_named
 from engine.services.registry import OperationContext, operation
 
 __all__ = ["Notification", "register_notice"]
@@ -34,7 +33,9 @@ def register_notice(ctx: OperationContext, params: dict[str, Any]) -> dict[str, 
     )
     if existing is not None:
         return {"notificacion_id": existing.id}
-    if not positions_named(ctx.session, params["destinatario"]):
+    from engine.runtime.routing import units_with  # here: engine.runtime imports the catalog
+
+    if not units_with(ctx.session, params["destinatario"]):  # the org chart, cached briefly
         raise ValueError(f"'{params['destinatario']}' no es un cargo del Cuadro de Personal")
     notice = Notification(
         recipient=params["destinatario"],
@@ -46,5 +47,5 @@ def register_notice(ctx: OperationContext, params: dict[str, Any]) -> dict[str, 
     )
     ctx.session.add(notice)
     ctx.session.flush()
-    ctx.report_progress(1, 1)
+    # One step, no progress to report: the call is stored as 1/1 when none came.
     return {"notificacion_id": notice.id}

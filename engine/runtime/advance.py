@@ -35,6 +35,7 @@ _OPEN_ROWS = select(_tasks.c.id, _tasks.c.task_uuid, _tasks.c.element_id).where(
 _INSERT_TASKS = insert(_tasks).returning(_tasks.c.id, sort_by_parameter_order=True)
 _CANCEL_TASK = update(_tasks).where(_tasks.c.id == bindparam("task")).values(state="cancelled")
 _INSERT_CALL = insert(_calls).returning(_calls.c.id)
+_KNOWN_CALLS = select(_calls.c.task_uuid).where(_calls.c.instance_id == bindparam("instance"))
 
 TIMER_TYPES = (
     "TimeDateEventDefinition",
@@ -167,10 +168,9 @@ def _queue_service_calls(run: Run) -> None:
     ]
     if not started:
         return
+    run.session.flush()  # calls changed through the ORM in this unit of work, if any
     known = set(
-        run.session.scalars(
-            select(ServiceCall.task_uuid).where(ServiceCall.instance_id == run.instance.id)
-        )
+        run.session.connection().execute(_KNOWN_CALLS, {"instance": run.instance.id}).scalars()
     )
     for task in started:
         if str(task.id) not in known:
@@ -196,9 +196,7 @@ def _queue(run: Run, task: Task) -> None:
         call["params"] = json.dumps(params, ensure_ascii=False, default=str)
     except (DomainError, SpiffWorkflowException, ValueError, TypeError) as exc:
         call["state"], call["last_error"] = "failed", f"parámetros inválidos: {exc}"
-    call_id = (
-        run.session.connection().execute(insert(_calls).returning(_calls.c.id), call).scalar_one()
-    )
+    call_id = run.session.connection().execute(_INSERT_CALL, call).scalar_one()
     record(
         run,
         "service.queued",

@@ -78,13 +78,61 @@ def from_state(state: dict[str, Any], definition: LoadedDefinition) -> BpmnWorkf
         _DEFINITION.reset(token)
 
 
+def _task_template(state: int, spec: str, internal: str = "") -> str:
+    return (
+        '"00000000-":{"id":"00000000-","parent":"00000000-","children":["00000000-"],'
+        f'"last_state_change":1795936746.9,"state":{state},"task_spec":"{spec}",'
+        f'"triggered":false,"internal_data":{{{internal}}},"data":{{}},'
+        '"delta":{"updates":{},"deletions":[]},"typename":"Task"}'
+    )
+
+
+# zlib's preset dictionary for saved workflows: the keys and values every one of them
+# repeats (a task's fields, its states, Spiff's own task specs). Compression starts from it
+# instead of from nothing: about a fifth fewer bytes per instance. NEVER change these bytes:
+# stored blobs name their dictionary (its Adler-32, in the zlib header); a new one must be
+# added to ``_ZDICTS`` beside this one.
+_ZDICT = (
+    '{"data":{},"correlations":{},"last_task":"00000000-","success":true,"completed":false,'
+    '"tasks":{'
+    + ",".join(
+        _task_template(state, spec, internal)
+        for state, spec, internal in (
+            (64, "Start", ""),
+            (64, "inicio", '"event_fired":true'),
+            (16, "End", ""),
+            (8, "EndJoin", ""),
+            (4, "fin", ""),
+            (32, "", ""),
+            (128, "", ""),
+            (1, "", ""),
+            (2, "", ""),
+        )
+    )
+    + '},"subprocesses":{},"bpmn_events":[],"root":"00000000-","typename":"BpmnWorkflow",'
+    '"format":"juntos-1"}'
+).encode()
+_ZDICTS = {zlib.adler32(_ZDICT): _ZDICT}
+_FDICT = 0x20  # the zlib header's flag: a preset dictionary (its Adler-32 follows)
+
+
 def pack(state: dict[str, Any]) -> bytes:
-    """Compact JSON, zlib-compressed: a finished instance keeps about a sixth of its size."""
-    return zlib.compress(json.dumps(state, separators=(",", ":"), ensure_ascii=False).encode(), 6)
+    """Compact JSON, zlib-compressed from ``_ZDICT``: a finished instance keeps about an
+    eighth of its size."""
+    text = json.dumps(state, separators=(",", ":"), ensure_ascii=False).encode()
+    compressor = zlib.compressobj(6, zdict=_ZDICT)
+    return compressor.compress(text) + compressor.flush()
 
 
 def unpack(blob: bytes) -> dict[str, Any]:
-    return json.loads(zlib.decompress(blob))
+    """Reads what ``pack`` wrote, and the blobs written before it had a dictionary."""
+    if len(blob) < 6 or not blob[1] & _FDICT:
+        return json.loads(zlib.decompress(blob))
+    zdict = _ZDICTS.get(int.from_bytes(blob[2:6], "big"))
+    if zdict is None:
+        raise ValueError("workflow state compressed with an unknown dictionary")
+    decompressor = zlib.decompressobj(zdict=zdict)
+    return json.loads(decompressor.decompress(blob) + decompressor.flush())
 
 
 def dump(workflow: BpmnWorkflow) -> bytes:

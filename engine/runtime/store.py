@@ -8,11 +8,15 @@ lose an update.
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
 
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from sqlalchemy import ColumnElement, Select, bindparam, select, update
+from sqlalchemy import event as sa_event
+from sqlalchemy.engine import URL
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
@@ -79,9 +83,70 @@ def load_run(
 ) -> Run:
     instance = lock_instance(session, instance_id, missing, key)
     definition = load_by_id(session, instance.definition_id)
-    workflow = serialization.load(instance.workflow, definition)
+    workflow = _take_cached(session, instance)
+    if workflow is None:
+        workflow = serialization.load(instance.workflow, definition)
     workflow.script_engine = make_script_engine()
     return Run(session, instance, definition, workflow, actor)
+
+
+# The workflow objects of recently committed steps, by (database, instance): the next step
+# of an instance, in this process, then skips deserializing it. An entry is used only when
+# its version and definition are the ones just read under the instance's lock — so another
+# process's write, which moved the version, is never missed — and it is *taken* out while a
+# step uses it, coming back only when that step's transaction commits (a failed step may
+# have changed the object half way).
+_WORKFLOWS: OrderedDict[tuple[URL, int], tuple[int, int, BpmnWorkflow]] = OrderedDict()
+_WORKFLOWS_SIZE = 256
+_WORKFLOWS_LOCK = threading.Lock()
+_SESSION_SAVED = "runtime_saved_workflows"  # session.info: (transaction, {key: entry})
+
+
+def _cache_key(session: Session, instance_id: int) -> tuple[URL, int]:
+    return session.get_bind().url, instance_id
+
+
+def _take_cached(session: Session, instance: ProcessInstance) -> BpmnWorkflow | None:
+    with _WORKFLOWS_LOCK:
+        entry = _WORKFLOWS.pop(_cache_key(session, instance.id), None)
+    if entry is None or entry[:2] != (instance.lock_version, instance.definition_id):
+        return None
+    return entry[2]
+
+
+def _remember_saved(run: Run, version: int) -> None:
+    """Keeps the saved workflow for the cache, to be published when the transaction commits."""
+    session, transaction = run.session, run.session.get_transaction()
+    saved = session.info.get(_SESSION_SAVED)
+    if saved is None or saved[0] is not transaction:
+        saved = session.info[_SESSION_SAVED] = (transaction, {})
+    entry = (version, run.instance.definition_id, run.workflow)
+    saved[1][_cache_key(session, run.instance.id)] = entry
+
+
+@sa_event.listens_for(Session, "after_commit")
+def _publish_saved(session: Session) -> None:
+    saved = session.info.pop(_SESSION_SAVED, None)
+    if saved is None:
+        return
+    with _WORKFLOWS_LOCK:
+        for key, entry in saved[1].items():
+            _WORKFLOWS[key] = entry
+            _WORKFLOWS.move_to_end(key)
+        while len(_WORKFLOWS) > _WORKFLOWS_SIZE:
+            _WORKFLOWS.popitem(last=False)
+
+
+@sa_event.listens_for(Session, "after_soft_rollback")
+def _drop_saved(session: Session, _previous: object) -> None:
+    """Any rollback, a savepoint's too: what was saved may not be what commits."""
+    session.info.pop(_SESSION_SAVED, None)
+
+
+def forget_cached_workflows() -> None:
+    """Empties this process's cache of workflows (tests that rewrite the database behind it)."""
+    with _WORKFLOWS_LOCK:
+        _WORKFLOWS.clear()
 
 
 def new_workflow(definition: definitions.LoadedDefinition) -> BpmnWorkflow:
@@ -111,6 +176,7 @@ def save_run(run: Run) -> None:
     if saved.rowcount != 1:
         raise Conflict("la instancia fue modificada por otra operación; vuelva a intentarlo")
     refresh_loaded(run.session, ProcessInstance, instance.id, values)  # nothing left to flush
+    _remember_saved(run, values["lock_version"])
 
 
 def refresh_loaded(session: Session, model: type, pk: int, values: dict[str, Any]) -> None:

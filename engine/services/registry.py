@@ -45,9 +45,12 @@ class Operation:
     params_schema: dict[str, Any]
     description: str
 
+    def __post_init__(self) -> None:  # built once: every queued call checks its params
+        object.__setattr__(self, "_validator", Draft202012Validator(self.params_schema))
+
     def check_params(self, params: dict[str, Any]) -> None:
         try:
-            Draft202012Validator(self.params_schema).validate(params)
+            self._validator.validate(params)  # type: ignore[attr-defined]
         except SchemaError as exc:
             where = ".".join(str(p) for p in exc.absolute_path) or "(parámetros)"
             raise ValidationError(f"{self.name}.{where}", exc.message) from None
