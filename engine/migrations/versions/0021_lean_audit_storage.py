@@ -4,7 +4,7 @@ longer stored — it is the hash of event seq - 1, which the chain order already
 as no query reads the log by either
 
 Revision ID: 0021
-Revises: 0016
+Revises: 0020
 Create Date: 2026-11-29 07:30:00
 """
 
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0021"
-down_revision = "0016"
+down_revision = "0020"
 branch_labels = None
 depends_on = None
 
