@@ -236,19 +236,27 @@ def _rows(
     header: Header,
     pick: itemgetter,  # type: ignore[type-arg]
 ) -> Iterator[tuple[int, tuple[str, ...]]]:
-    width = len(header.columns)
     with handle:
-        try:
-            for row in reader:
-                if len(row) != width:
-                    if not row or row == [""]:
-                        continue
-                    raise StructuralError(
-                        src.name, reader.line_num + 1, ragged_reason(len(row), width)
-                    )
-                yield reader.line_num + 1, pick(row)
-        except csv.Error as exc:
-            raise malformed(src, reader.line_num + 1, exc) from None
+        for line, row in numbered_rows(src, reader, len(header.columns)):
+            yield line, pick(row)
+
+
+def numbered_rows(
+    src: SourceFile,
+    reader,  # type: ignore[no-untyped-def]
+    width: int,
+) -> Iterator[tuple[int, list[str]]]:
+    """Each row with its line, blank lines skipped; a ragged row or a broken quote refuses
+    the file (``StructuralError``)."""
+    try:
+        for row in reader:
+            if len(row) != width:
+                if not row or row == [""]:
+                    continue
+                raise StructuralError(src.name, reader.line_num + 1, ragged_reason(len(row), width))
+            yield reader.line_num + 1, row
+    except csv.Error as exc:
+        raise malformed(src, reader.line_num + 1, exc) from None
 
 
 def malformed(src: SourceFile, line: int, exc: csv.Error) -> StructuralError:

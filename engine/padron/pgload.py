@@ -23,14 +23,7 @@ from datetime import date
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from engine.padron.csvfiles import (
-    ErrorLog,
-    SourceFile,
-    StructuralError,
-    malformed,
-    open_rows,
-    ragged_reason,
-)
+from engine.padron.csvfiles import ErrorLog, SourceFile, numbered_rows, open_rows
 from engine.padron.fields import EARLIEST_BIRTH, FALSE, TRUE, Bad, Checker
 
 COPY_CHUNK = 1 << 20  # characters buffered before each write to COPY
@@ -204,32 +197,22 @@ def copy_file(
     create_raw(session, table, header.columns)
     names = ", ".join(header.columns)
     sql = f"COPY {table} (line, {names}) FROM STDIN (FORMAT csv, FORCE_NOT_NULL ({names}))"
-    width = len(header.columns)
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     write = writer.writerow
     rows = 0
     raw = session.connection().connection.driver_connection
     with handle, raw.cursor() as cursor, cursor.copy(sql) as copy:  # type: ignore[union-attr]
-        try:
-            for row in reader:
-                if len(row) != width:
-                    if not row or row == [""]:
-                        continue
-                    raise StructuralError(
-                        src.name, reader.line_num + 1, ragged_reason(len(row), width)
-                    )
-                row.insert(0, reader.line_num + 1)  # type: ignore[arg-type]
-                write(row)
-                rows += 1
-                if buffer.tell() > COPY_CHUNK:
-                    copy.write(buffer.getvalue())
-                    buffer.seek(0)
-                    buffer.truncate()
-                    if on_rows:
-                        on_rows(rows)
-        except csv.Error as exc:
-            raise malformed(src, reader.line_num + 1, exc) from None
+        for line, row in numbered_rows(src, reader, len(header.columns)):
+            row.insert(0, line)  # type: ignore[arg-type]
+            write(row)
+            rows += 1
+            if buffer.tell() > COPY_CHUNK:
+                copy.write(buffer.getvalue())
+                buffer.seek(0)
+                buffer.truncate()
+                if on_rows:
+                    on_rows(rows)
         copy.write(buffer.getvalue())
     return header.present_optional, rows
 
