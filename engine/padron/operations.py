@@ -10,10 +10,8 @@ reason) and the diagram sends the task back; nothing of a refused input is appli
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Callable
 from contextlib import contextmanager
 from datetime import date
-from functools import wraps
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +25,6 @@ from engine.padron.formatos import read_results_csv
 from engine.padron.records import Acv
 from engine.padron.sisfoh import import_sisfoh
 from engine.services.registry import OperationContext, operation
-from engine.services.results import run_once
 
 MAX_ERRORS_SHOWN = 100
 # task attachments (engine.taskwork) by SQL: the padrón does not import the runtime
@@ -50,21 +47,6 @@ def _schema(required: list[str], **properties: Any) -> dict[str, Any]:
         "additionalProperties": False,
         "properties": properties,
     }
-
-
-def once(func: Callable[[OperationContext, Params], Params]) -> Callable[..., Params]:
-    """Runs ``func`` once per idempotency key; later deliveries return the stored result."""
-
-    @wraps(func)
-    def run(ctx: OperationContext, params: Params) -> Params:
-        def first_run() -> Params:
-            result = func(ctx, params)
-            ctx.report_progress(1, 1)
-            return result
-
-        return run_once(ctx, func.__name__, first_run)
-
-    return run
 
 
 @contextmanager
@@ -104,8 +86,8 @@ def _acv(ctx: OperationContext, acv_id: int) -> Acv:
     params_schema=_schema(
         ["adjunto_hogares", "adjunto_miembros"], adjunto_hogares=_ID, adjunto_miembros=_ID
     ),
+    once=True,
 )
-@once
 def importar_sisfoh(ctx: OperationContext, params: Params) -> Params:
     with (
         _attachment_file(ctx, params["adjunto_hogares"]) as (hogares, _),
@@ -141,8 +123,8 @@ def importar_sisfoh(ctx: OperationContext, params: Params) -> Params:
         ubigeo={"type": "string", "pattern": "^[0-9]{6}$"},
         centro_poblado=_STR,
     ),
+    once=True,
 )
-@once
 def relacion_acv(ctx: OperationContext, params: Params) -> Params:
     acv = afiliacion.relacion_acv(
         ctx.session, ctx.instance_id, ctx.scope_unit_id, params["ubigeo"], params["centro_poblado"]
@@ -163,8 +145,8 @@ def relacion_acv(ctx: OperationContext, params: Params) -> Params:
         resultados=_LIST,
         solicitantes=_LIST,
     ),
+    once=True,
 )
-@once
 def registrar_acv(ctx: OperationContext, params: Params) -> Params:
     return afiliacion.registrar_acv(
         ctx.session,
@@ -183,8 +165,8 @@ def registrar_acv(ctx: OperationContext, params: Params) -> Params:
     "DNI, declaración jurada, acuerdo de compromiso), IE y EESS de los miembros objetivo, "
     "estado afiliado (proceso 07, 7.4).",
     params_schema=_schema(["acv_id", "formalizaciones"], acv_id=_ID, formalizaciones=_LIST),
+    once=True,
 )
-@once
 def formalizar(ctx: OperationContext, params: Params) -> Params:
     acv = _acv(ctx, params["acv_id"])
     return afiliacion.formalizar(
@@ -200,8 +182,8 @@ def formalizar(ctx: OperationContext, params: Params) -> Params:
     "padron.nuevos_afiliados",
     description="El padrón de nuevos hogares afiliados de la ACV (salida del proceso 07).",
     params_schema=_schema(["acv_id"], acv_id=_ID),
+    once=True,
 )
-@once
 def nuevos_afiliados(ctx: OperationContext, params: Params) -> Params:
     acv = _acv(ctx, params["acv_id"])
     return afiliacion.nuevos_afiliados(ctx.session, acv, afiliacion.acv_day(acv))
@@ -215,8 +197,8 @@ def nuevos_afiliados(ctx: OperationContext, params: Params) -> Params:
     params_schema=_schema(
         ["entidad", "adjunto"], entidad={"enum": list(cotejos.ENTIDADES)}, adjunto=_ID
     ),
+    once=True,
 )
-@once
 def cotejo(ctx: OperationContext, params: Params) -> Params:
     with _attachment_file(ctx, params["adjunto"]) as (path, name):
         try:
@@ -240,8 +222,8 @@ def cotejo(ctx: OperationContext, params: Params) -> Params:
     "8.2): dirección, centro poblado, cuenta en la Entidad Pagadora, gestante, IE o EESS de "
     "un miembro.",
     params_schema=_schema(["actualizaciones", "fuente"], actualizaciones=_LIST, fuente=_STR),
+    once=True,
 )
-@once
 def actualizar_campo(ctx: OperationContext, params: Params) -> Params:
     return mantenimiento.actualizar_campo(
         ctx.session, params["actualizaciones"], params["fuente"], ctx.instance_id
@@ -253,8 +235,8 @@ def actualizar_campo(ctx: OperationContext, params: Params) -> Params:
     description="Propone la desafiliación de los hogares que no cumplen los criterios de "
     "permanencia a la fecha (procesos 07 y 08); no cambia estados.",
     params_schema=_schema([], fecha=_DATE),
+    once=True,
 )
-@once
 def evaluar_permanencia(ctx: OperationContext, params: Params) -> Params:
     on = date.fromisoformat(params["fecha"]) if params.get("fecha") else today()
     key = f"permanencia:{ctx.idempotency_key}"[:100]
@@ -273,8 +255,8 @@ def evaluar_permanencia(ctx: OperationContext, params: Params) -> Params:
         suspender=_LIST,
         reincorporar=_LIST,
     ),
+    once=True,
 )
-@once
 def aplicar_permanencia(ctx: OperationContext, params: Params) -> Params:
     return mantenimiento.aplicar_permanencia(
         ctx.session,
@@ -293,8 +275,8 @@ def aplicar_permanencia(ctx: OperationContext, params: Params) -> Params:
     description="Extrae los miembros objetivo sujetos a verificación del periodo y genera los "
     "formatos por institución educativa y establecimiento de salud (proceso 09, 9.1–9.2).",
     params_schema=_schema(["periodo", "fecha_corte"], periodo=_PERIODO, fecha_corte=_DATE),
+    once=True,
 )
-@once
 def extraer_verificacion(ctx: OperationContext, params: Params) -> Params:
     return verificacion.extraer(
         ctx.session, params["periodo"], date.fromisoformat(params["fecha_corte"]), ctx.instance_id
@@ -308,8 +290,8 @@ def extraer_verificacion(ctx: OperationContext, params: Params) -> Params:
     params_schema=_schema(
         ["periodo"], periodo=_PERIODO, resultados=_LIST, adjunto={"type": ["integer", "null"]}
     ),
+    once=True,
 )
-@once
 def registrar_verificacion(ctx: OperationContext, params: Params) -> Params:
     try:
         with ctx.session.begin_nested():
@@ -334,8 +316,8 @@ def _progress(ctx: OperationContext, periodo: str) -> Params:
     description="Cierra el periodo: resultado por miembro y por hogar (cumplió / no cumplió / "
     "no verificado) en cumplimiento_hogar (proceso 09, 9.3).",
     params_schema=_schema(["periodo"], periodo=_PERIODO),
+    once=True,
 )
-@once
 def calcular_cumplimiento(ctx: OperationContext, params: Params) -> Params:
     return verificacion.calcular(ctx.session, params["periodo"])
 
@@ -345,8 +327,8 @@ def calcular_cumplimiento(ctx: OperationContext, params: Params) -> Params:
     description="Revisión adicional: modifica o ratifica el resultado de hogares (proceso 09, "
     "9.3); todo o nada.",
     params_schema=_schema(["periodo", "revisiones"], periodo=_PERIODO, revisiones=_LIST),
+    once=True,
 )
-@once
 def revision_adicional(ctx: OperationContext, params: Params) -> Params:
     return verificacion.revision_adicional(
         ctx.session, params["periodo"], params["revisiones"], ctx.instance_id
@@ -358,8 +340,8 @@ def revision_adicional(ctx: OperationContext, params: Params) -> Params:
     description="Reporte nominal del cumplimiento por miembro objetivo y por hogar, y relación "
     "de hogares no verificados (salidas del proceso 09).",
     params_schema=_schema(["periodo"], periodo=_PERIODO),
+    once=True,
 )
-@once
 def reporte_cumplimiento(ctx: OperationContext, params: Params) -> Params:
     return verificacion.reporte(ctx.session, params["periodo"])
 
@@ -370,8 +352,8 @@ def reporte_cumplimiento(ctx: OperationContext, params: Params) -> Params:
     description="Selecciona los hogares de la UT que incumplieron o están en riesgo de "
     "incumplir en el periodo (proceso 10, 10.1).",
     params_schema=_schema(["periodo"], periodo=_PERIODO),
+    once=True,
 )
-@once
 def seleccionar_apoyo(ctx: OperationContext, params: Params) -> Params:
     if ctx.scope_unit_id is None:
         raise ValidationError("ambito", "el apoyo familiar se selecciona por Unidad Territorial")
@@ -392,8 +374,8 @@ def seleccionar_apoyo(ctx: OperationContext, params: Params) -> Params:
         hogares={"type": "array", "maxItems": 500},
         servicios=_LIST,
     ),
+    once=True,
 )
-@once
 def registrar_apoyo(ctx: OperationContext, params: Params) -> Params:
     return apoyo.registrar_actividad(
         ctx.session,
@@ -413,7 +395,7 @@ def registrar_apoyo(ctx: OperationContext, params: Params) -> Params:
     description="Hogares con orientación e información para el cumplimiento (salida del "
     "proceso 10).",
     params_schema=_schema(["periodo"], periodo=_PERIODO),
+    once=True,
 )
-@once
 def resumen_apoyo(ctx: OperationContext, params: Params) -> Params:
     return apoyo.resumen(ctx.session, params["periodo"], ctx.instance_id)

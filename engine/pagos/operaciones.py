@@ -17,7 +17,6 @@ from typing import Any
 from engine.pagos import conciliacion, liquidacion, orden, respuesta, retiro
 from engine.pagos.archivos import ArchivoRechazado
 from engine.services.registry import OperationContext, operation
-from engine.services.results import run_once
 
 PERIODO = {"type": "string", "pattern": r"^\d{4}-B[1-6]$"}
 DATE = {"type": "string", "pattern": r"^\d{4}-\d{2}-\d{2}$"}
@@ -36,17 +35,14 @@ def _schema(**properties: Any) -> dict[str, Any]:
     "pagos.cerrar_padron",
     description="Cierre del padrón del período: afiliados con su resultado de verificación.",
     params_schema=_schema(),
+    once=True,
 )
 def op_cerrar_padron(ctx: OperationContext, params: dict[str, Any]) -> dict[str, Any]:
-    return run_once(
-        ctx,
-        "pagos.cerrar_padron",
-        lambda: liquidacion.cerrar_padron(
-            ctx.session,
-            params["periodo"],
-            instance_id=ctx.instance_id,
-            progress=ctx.report_progress,
-        ),
+    return liquidacion.cerrar_padron(
+        ctx.session,
+        params["periodo"],
+        instance_id=ctx.instance_id,
+        progress=ctx.report_progress,
     )
 
 
@@ -54,26 +50,20 @@ def op_cerrar_padron(ctx: OperationContext, params: dict[str, Any]) -> dict[str,
     "pagos.liquidar",
     description="Incentivo por hogar (tabla de decisión), atrasos, total de la transferencia.",
     params_schema=_schema(),
+    once=True,
 )
 def op_liquidar(ctx: OperationContext, params: dict[str, Any]) -> dict[str, Any]:
-    return run_once(
-        ctx,
-        "pagos.liquidar",
-        lambda: liquidacion.liquidar(ctx.session, params["periodo"], progress=ctx.report_progress),
-    )
+    return liquidacion.liquidar(ctx.session, params["periodo"], progress=ctx.report_progress)
 
 
 @operation(
     "pagos.generar_orden",
     description="Archivo de orden de pago a la Entidad Pagadora (con línea final de control).",
     params_schema=_schema(),
+    once=True,
 )
 def op_generar_orden(ctx: OperationContext, params: dict[str, Any]) -> dict[str, Any]:
-    return run_once(
-        ctx,
-        "pagos.generar_orden",
-        lambda: orden.generar_orden(ctx.session, params["periodo"], progress=ctx.report_progress),
-    )
+    return orden.generar_orden(ctx.session, params["periodo"], progress=ctx.report_progress)
 
 
 def _respuesta(ctx: OperationContext, params: dict[str, Any]) -> dict[str, Any]:
@@ -90,22 +80,20 @@ def _respuesta(ctx: OperationContext, params: dict[str, Any]) -> dict[str, Any]:
     "pagos.registrar_respuesta",
     description="Archivo de respuesta de la Entidad Pagadora: abonado / no abonado por hogar.",
     params_schema=_schema(archivo={"type": "string", "minLength": 1, "maxLength": 500}),
+    once=True,
 )
 def op_registrar_respuesta(ctx: OperationContext, params: dict[str, Any]) -> dict[str, Any]:
-    return run_once(ctx, "pagos.registrar_respuesta", lambda: _respuesta(ctx, params))
+    return _respuesta(ctx, params)
 
 
 @operation(
     "pagos.conciliar",
     description="Informe de conciliación: ordenado, abonado y rechazado, al céntimo.",
     params_schema=_schema(),
+    once=True,
 )
 def op_conciliar(ctx: OperationContext, params: dict[str, Any]) -> dict[str, Any]:
-    return run_once(
-        ctx,
-        "pagos.conciliar",
-        lambda: conciliacion.conciliar(ctx.session, params["periodo"]),
-    )
+    return conciliacion.conciliar(ctx.session, params["periodo"])
 
 
 CICLO = {"type": "integer", "minimum": 1, "maximum": 12}
@@ -117,18 +105,15 @@ CICLO = {"type": "integer", "minimum": 1, "maximum": 12}
     params_schema=_schema(
         ciclo=CICLO, fecha_inicio=DATE, dias={"type": "integer", "minimum": 1, "maximum": 60}
     ),
+    once=True,
 )
 def op_programar_retiro(ctx: OperationContext, params: dict[str, Any]) -> dict[str, Any]:
-    return run_once(
-        ctx,
-        "pagos.programar_retiro",
-        lambda: retiro.programar_retiro(
-            ctx.session,
-            params["periodo"],
-            params["ciclo"],
-            date.fromisoformat(params["fecha_inicio"]),
-            params["dias"],
-        ),
+    return retiro.programar_retiro(
+        ctx.session,
+        params["periodo"],
+        params["ciclo"],
+        date.fromisoformat(params["fecha_inicio"]),
+        params["dias"],
     )
 
 
@@ -136,17 +121,14 @@ def op_programar_retiro(ctx: OperationContext, params: dict[str, Any]) -> dict[s
     "pagos.reprogramar_retiro",
     description="Reprograma un ciclo del servicio para el retiro por fuerza mayor.",
     params_schema=_schema(ciclo=CICLO, nueva_fecha=DATE),
+    once=True,
 )
 def op_reprogramar_retiro(ctx: OperationContext, params: dict[str, Any]) -> dict[str, Any]:
-    return run_once(
-        ctx,
-        "pagos.reprogramar_retiro",
-        lambda: retiro.reprogramar(
-            ctx.session,
-            params["periodo"],
-            params["ciclo"],
-            date.fromisoformat(params["nueva_fecha"]),
-        ),
+    return retiro.reprogramar(
+        ctx.session,
+        params["periodo"],
+        params["ciclo"],
+        date.fromisoformat(params["nueva_fecha"]),
     )
 
 

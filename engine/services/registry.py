@@ -60,14 +60,22 @@ _REGISTRY: dict[str, Operation] = {}
 
 
 def operation(
-    name: str, *, params_schema: dict[str, Any], description: str
+    name: str, *, params_schema: dict[str, Any], description: str, once: bool = False
 ) -> Callable[[OperationFunc], OperationFunc]:
+    """Registers an operation. With ``once``, its result is kept under the call's idempotency
+    key and a call reached again with that key returns it (``engine.services.results``)."""
     Draft202012Validator.check_schema(params_schema)
 
     def register(func: OperationFunc) -> OperationFunc:
-        if name in _REGISTRY and _REGISTRY[name].func is not func:
+        known = _REGISTRY.get(name)
+        if known is not None and getattr(known.func, "__wrapped__", known.func) is not func:
             raise ValueError(f"operation {name} registered twice")
-        _REGISTRY[name] = Operation(name, func, params_schema, description)
+        if once:
+            from engine.services.results import once_per_key  # it builds on this module
+
+            _REGISTRY[name] = Operation(name, once_per_key(name, func), params_schema, description)
+        else:
+            _REGISTRY[name] = Operation(name, func, params_schema, description)
         return func
 
     return register

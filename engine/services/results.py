@@ -10,13 +10,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
+from functools import wraps
 from typing import Any
 
 from sqlalchemy import JSON, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from engine.db import Base, UTCDateTime, utcnow
-from engine.services.registry import OperationContext
+from engine.services.registry import OperationContext, OperationFunc
 
 Result = dict[str, Any]
 
@@ -48,3 +49,13 @@ def run_once(ctx: OperationContext, operation: str, run: Callable[[], Result]) -
     )
     ctx.session.flush()
     return result
+
+
+def once_per_key(name: str, func: OperationFunc) -> OperationFunc:
+    """``func`` run through ``run_once`` under the operation's registered ``name``."""
+
+    @wraps(func)
+    def run(ctx: OperationContext, params: Result) -> Result:
+        return run_once(ctx, name, lambda: func(ctx, params))
+
+    return run
