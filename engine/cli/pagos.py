@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +38,18 @@ def _refused(exc: ArchivoRechazado) -> None:
     sys.exit(1)
 
 
+@contextmanager
+def _refusals() -> Iterator[None]:
+    """A rejected file lists its errors and exits 1; another DomainError exits 1 with its
+    message. Nothing was applied in either case."""
+    try:
+        yield
+    except ArchivoRechazado as exc:
+        _refused(exc)
+    except DomainError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
 @click.group("pagos")
 def pagos_group() -> None:
     """Liquidación y transferencia del incentivo monetario (proceso 11 del Manual)."""
@@ -61,13 +75,8 @@ def liquidar(ctx: CliContext, periodo: str, fmt: str) -> None:
 @pass_ctx
 def orden(ctx: CliContext, periodo: str, directory: Path | None, fmt: str) -> None:
     """Escribe el archivo de orden de pago a la Entidad Pagadora del PERIODO."""
-    try:
-        with ctx.db.write_transaction() as session:
-            result = pagos.generar_orden(session, periodo, directorio=directory)
-    except ArchivoRechazado as exc:
-        _refused(exc)
-    except DomainError as exc:
-        raise click.ClickException(str(exc)) from None
+    with _refusals(), ctx.db.write_transaction() as session:
+        result = pagos.generar_orden(session, periodo, directorio=directory)
     _show(result, fmt)
 
 
@@ -79,13 +88,8 @@ def orden(ctx: CliContext, periodo: str, directory: Path | None, fmt: str) -> No
 def respuesta(ctx: CliContext, periodo: str, archivo: Path, fmt: str) -> None:
     """Registra el archivo de respuesta de la Entidad Pagadora: abonado / no abonado por
     hogar. Todo o nada: un archivo con errores se rechaza entero, con la lista de líneas."""
-    try:
-        with ctx.db.write_transaction() as session:
-            result = pagos.registrar_respuesta(session, periodo, archivo)
-    except ArchivoRechazado as exc:
-        _refused(exc)
-    except DomainError as exc:
-        raise click.ClickException(str(exc)) from None
+    with _refusals(), ctx.db.write_transaction() as session:
+        result = pagos.registrar_respuesta(session, periodo, archivo)
     _show(result, fmt)
 
 
@@ -115,12 +119,8 @@ def entidad_pagadora_group() -> None:
 @click.option("--rechazo", type=click.FloatRange(0, 1), default=0.02, show_default=True)
 def procesar(orden_csv: Path, salida: Path, seed: int, rechazo: float) -> None:
     """Valida ORDEN_CSV (línea final: cantidad, total, sha256) y escribe la respuesta."""
-    try:
+    with _refusals():
         done = SimuladorEntidadPagadora(seed=seed, rechazo=rechazo).procesar(orden_csv, salida)
-    except ArchivoRechazado as exc:
-        _refused(exc)
-    except DomainError as exc:
-        raise click.ClickException(str(exc)) from None
     click.echo(
         f"{done.respuesta}: {done.lineas} líneas; abonados {done.abonados} "
         f"({pagos.soles(done.abonado_centimos)}); rechazados {done.rechazados} "

@@ -68,30 +68,22 @@ class Segmentation:
 def segment(session: Session, hogar_ids: Select) -> Segmentation:  # type: ignore[type-arg]
     """Counts the hogares of ``hogar_ids`` (a select of ``Hogar.id``) per place."""
     chosen = hogar_ids.subquery()
+    place = (
+        Unit.code,
+        Unit.name,
+        Ubigeo.departamento,
+        Ubigeo.provincia,
+        Ubigeo.ubigeo,
+        Ubigeo.distrito,
+        Hogar.centro_poblado,
+    )
     query = (
-        select(
-            Unit.code,
-            Unit.name,
-            Ubigeo.departamento,
-            Ubigeo.provincia,
-            Ubigeo.ubigeo,
-            Ubigeo.distrito,
-            Hogar.centro_poblado,
-            func.count(),
-        )
+        select(*place, func.count())
         .select_from(Hogar)
         .join(chosen, chosen.c[0] == Hogar.id)
         .join(Ubigeo, Ubigeo.ubigeo == Hogar.ubigeo)
         .join(Unit, Unit.id == Hogar.ut_unit_id)
-        .group_by(
-            Unit.code,
-            Unit.name,
-            Ubigeo.departamento,
-            Ubigeo.provincia,
-            Ubigeo.ubigeo,
-            Ubigeo.distrito,
-            Hogar.centro_poblado,
-        )
+        .group_by(*place)
         .order_by(Unit.code, Ubigeo.ubigeo, Hogar.centro_poblado)
     )
     root = Node("", "")
