@@ -8,7 +8,7 @@ from flask import Flask
 
 from engine.config import load_settings
 from engine.db import Database
-from web import api, auth, health, history, inbox, modeler, org, padron, processes
+from web import api, auth, health, history, inbox, modeler, org, padron, processes, uploads
 from web.csrf import csrf
 from web.db import close_session
 from web.errors import register_error_handlers
@@ -35,6 +35,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         app.config.from_mapping(test_config)
 
     app.extensions["juntos_db"] = Database(app.config["DATABASE_URL"])
+    uploads.init_app(app)  # before the CSRF check reads a form
     csrf.init_app(app)
     auth.init_app(app)
     register_filters(app)

@@ -19,15 +19,13 @@ from flask import (
     url_for,
 )
 from flask_login import current_user, login_required
-from flask_wtf.csrf import CSRFError, validate_csrf
-from wtforms import ValidationError as CSRFInvalid
 
 from engine import jobs
 from engine.errors import DomainError, NotFound, PermissionDenied
 from engine.padron import importjobs
 from engine.padron.formatos import FORMATS, download_formato
 from web import db
-from web.csrf import csrf
+from web.uploads import upload_limit
 
 bp = Blueprint("padron", __name__, url_prefix="/padron")
 MIMETYPES = {
@@ -85,13 +83,8 @@ def importaciones() -> str:
 
 @bp.post("/importaciones/")
 @login_required
-@csrf.exempt  # checked below, once the larger size limit of this form applies
+@upload_limit(UPLOAD_LIMIT)
 def importar() -> Response:
-    request.max_content_length = UPLOAD_LIMIT
-    try:
-        validate_csrf(request.form.get("csrf_token"))
-    except (CSRFError, CSRFInvalid):
-        abort(400, "El formulario venció; vuelva a cargar la página.")
     uploads = []
     for role in importjobs.ROLES:
         sent = request.files.get(role)
