@@ -146,14 +146,14 @@ def test_bad_requests_are_clear_json_errors(
 def test_a_bearer_caller_is_remembered_briefly_and_forgotten_on_change(
     app: Flask, db: Database, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """web.bearer: a token's caller is read once per TTL; revoking the token or
+    """web.cache: a token's caller is read once per TTL; revoking the token or
     deactivating its user through the ORM takes effect on the very next call."""
     from sqlalchemy import select
 
     from engine.db import utcnow
     from engine.org import ApiToken, user_by_login
     from engine.org.tokens import user_for_token
-    from web import bearer as bearer_module
+    from web import cache as bearer_module
 
     with db.write_transaction() as s:
         token = create_token(s, "ctz.cajamarca", "caché")

@@ -135,6 +135,44 @@ def test_encargo_shows_as_such(client: FlaskClient) -> None:
     assert "Nilda Huillca Puma" in row and "Encargado(a)" in row
 
 
+def test_a_session_user_is_remembered_but_a_change_takes_effect_at_once(
+    client: FlaskClient,
+    db,  # type: ignore[no-untyped-def]
+) -> None:
+    """web.cache: a logged-in user's positions are read once per few seconds, and
+    deactivating the user, giving them a position or renaming a unit through the ORM
+    shows on the very next request."""
+    from sqlalchemy import select
+
+    from engine.org import user_by_login
+    from engine.org.models import Unit
+
+    with db.transaction() as s:
+        add_user(s, "cache.test", "Prueba de Caché", "Clave-Segura-2026")
+        assign(s, "cache.test", "1851", date(2026, 1, 1))
+    assert login(client, "cache.test", "Clave-Segura-2026").status_code == 302
+    assert "1851" in client.get("/").text and "1850" not in client.get("/").text
+    with db.transaction() as s:
+        assign(s, "cache.test", "1850", date(2026, 1, 1))
+    assert "1850" in client.get("/").text
+
+    with db.transaction() as s:
+        name = s.scalar(select(Unit.name).where(Unit.code == "UT-CAJ"))
+    assert f">{name}</option>" in client.get("/bandeja/").text
+    try:
+        with db.transaction() as s:
+            s.scalar(select(Unit).where(Unit.code == "UT-CAJ")).name = "UT renombrada"
+        assert ">UT renombrada</option>" in client.get("/bandeja/").text
+    finally:
+        with db.transaction() as s:
+            s.scalar(select(Unit).where(Unit.code == "UT-CAJ")).name = name
+
+    with db.transaction() as s:
+        user_by_login(s, "cache.test").is_active = False
+    response = client.get("/")
+    assert response.status_code == 302 and response.headers["Location"].startswith("/ingresar")
+
+
 def test_user_content_is_escaped(client: FlaskClient, db) -> None:  # type: ignore[no-untyped-def]
     with db.transaction() as s:
         add_user(s, "xss.test", "<script>alert(1)</script>", "Clave-Segura-2026")

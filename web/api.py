@@ -25,7 +25,7 @@ from engine.runtime import bulk as runtime_bulk
 from engine.runtime.queries import instance_detail_for
 from engine.runtime.render import instance_dict, task_dict
 from web import db
-from web.bearer import bearer_actor
+from web.cache import bearer_actor
 from web.csrf import csrf
 from web.openapi import spec
 
@@ -79,7 +79,7 @@ def authenticate() -> tuple[Response, int] | None:
 
 
 def actor(session) -> runtime.Actor:  # type: ignore[no-untyped-def]
-    """The caller, with the positions they hold today: a bearer caller as ``web.bearer``
+    """The caller, with the positions they hold today: a bearer caller as ``web.cache``
     remembers them, a session user read in ``session``."""
     if "actor" in g:
         return g.actor

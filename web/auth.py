@@ -21,10 +21,9 @@ from werkzeug.wrappers import Response
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
-from engine.clock import today
-from engine.org import Holding, LoginRefused, LoginThrottled, authenticate, get_user, holdings
-from engine.runtime.actors import Actor
+from engine.org import Holding, LoginRefused, LoginThrottled, authenticate
 from web import db
+from web.cache import session_user
 
 bp = Blueprint("auth", __name__)
 login_manager = LoginManager()
@@ -55,11 +54,11 @@ def init_app(app: Flask) -> None:
 def load_user(user_id: str) -> SessionUser | None:
     if not user_id.isdigit():
         return None
-    user = get_user(db.session(), int(user_id))
-    if user is None or not user.is_active:
+    found = session_user(db.database(), int(user_id))
+    if found is None:
         return None
-    held = holdings(db.session(), user.id, today())
-    g.actor = Actor(user.id, user.login, user.is_admin, tuple(held))  # db.current_actor's
+    user, held, actor = found
+    g.actor = actor  # db.current_actor's
     return SessionUser(user.id, user.login, user.full_name, user.is_admin, held)
 
 

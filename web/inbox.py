@@ -24,9 +24,7 @@ from flask import (
 from flask_login import current_user, login_required
 
 from engine import jobs, runtime
-from engine.definitions import latest_definitions
 from engine.errors import DomainError, NotFound, PermissionDenied
-from engine.org import list_units
 from engine.padron import household_card
 from engine.runtime.bulk import MAX_BULK, same_kind
 from engine.runtime.inbox import InboxQuery, inbox
@@ -41,6 +39,7 @@ from engine.taskwork import (
     draft_of,
 )
 from web import db
+from web.cache import filter_choices
 
 bp = Blueprint("inbox", __name__)
 
@@ -71,14 +70,14 @@ def _query() -> InboxQuery:
 @bp.route("/bandeja/")
 @login_required
 def index() -> str:
-    session = db.session()
-    page = inbox(session, db.current_actor(), _query())
+    page = inbox(db.session(), db.current_actor(), _query())
+    processes, units = filter_choices(db.database())
     return render_template(
         "inbox/index.html",
         page=page,
         tabs=TAB_LABELS,
-        processes=latest_definitions(session, names_only=True),
-        units=list_units(session),
+        processes=processes,
+        units=units,
         args=request.args,
         max_bulk=MAX_BULK,
         done=request.args.get("completada"),

@@ -127,24 +127,25 @@ def inbox(
     now = now or utcnow()
     filters, joins, narrow = _filters(session, query, now)
     tabs = {tab: _Tab(session, actor, tab, narrow) for tab in TABS}
-    counted = select(*(t.count(filters, joins).scalar_subquery() for t in tabs.values()))
-    counts = {tab: n or 0 for tab, n in zip(tabs, session.execute(counted).one(), strict=True)}
-    ids = list(session.scalars(tabs[query.tab].page_ids(filters, joins, query)))
-    has_next = len(ids) > query.per_page
-    ids = ids[: query.per_page]
-    if not ids:
-        return InboxPage(query, [], counts[query.tab], counts, has_next)
+    counted = [t.count(filters, joins).scalar_subquery() for t in tabs.values()]
+    # One round trip: the page's rows, each carrying the three counts (computed once).
+    ids = tabs[query.tab].page_ids(filters, joins, query).subquery()
     listing = (
-        select(HumanTask, ProcessInstance.process_key, ProcessDefinition.name, Unit.code)
+        select(HumanTask, ProcessInstance.process_key, ProcessDefinition.name, Unit.code, *counted)
+        .select_from(ids)
+        .join(HumanTask, HumanTask.id == ids.c.id)
         .join(ProcessInstance, ProcessInstance.id == HumanTask.instance_id)
         .join(ProcessDefinition, ProcessDefinition.id == ProcessInstance.definition_id)
         .outerjoin(Unit, Unit.id == HumanTask.scope_unit_id)
-        .where(HumanTask.id.in_(ids))
+        .order_by(*_order(query.sort))
     )
-    found = {task.id: (task, key, name, code) for task, key, name, code in session.execute(listing)}
+    found = session.execute(listing).all()
+    numbers = found[0][4:] if found else session.execute(select(*counted)).one()
+    counts = {tab: n or 0 for tab, n in zip(tabs, numbers, strict=True)}
+    has_next = len(found) > query.per_page
     rows = [
         InboxRow(task, key, name, code, task.due_at is not None and task.due_at < now)
-        for task, key, name, code in (found[i] for i in ids if i in found)
+        for task, key, name, code, *_ in found[: query.per_page]
     ]
     return InboxPage(query, rows, counts[query.tab], counts, has_next)
 
