@@ -55,17 +55,21 @@ def verify(db: Database, periodo: str, shift: int = 0) -> None:
 
 
 def expected(db: Database, periodo: str) -> dict[str, int]:
-    """What the default rules should pay in ``periodo``, counted independently: a hogar
-    without account 200 soles; with one, 200 if it cumplió."""
+    """What the default rules should pay in ``periodo``, counted independently: a new
+    afiliado (no account, no opening requested before) 200 soles; any other, 200 if it
+    cumplió."""
+    from engine.pagos import SolicitudCuenta
+
+    nuevo = Hogar.cuenta_ep.is_(None) & Hogar.id.not_in(select(SolicitudCuenta.hogar_id))
     with db.transaction() as s:
         rows = s.execute(
-            select(Hogar.cuenta_ep.is_(None), Cumplimiento.resultado, func.count())
+            select(nuevo, Cumplimiento.resultado, func.count())
             .outerjoin(
                 Cumplimiento,
                 (Cumplimiento.hogar_id == Hogar.id) & (Cumplimiento.periodo == periodo),
             )
             .where(Hogar.estado == "afiliado")
-            .group_by(Hogar.cuenta_ep.is_(None), Cumplimiento.resultado)
+            .group_by(nuevo, Cumplimiento.resultado)
         ).all()
     paid = sum(n for nuevo, res, n in rows if nuevo or res == "cumplio")
     return {"hogares": paid, "total_centimos": paid * 20000}

@@ -348,10 +348,51 @@ def _rejected_lines(db: Database) -> list[tuple[int, str, int, str]]:
     return list(last.values())
 
 
+def _correct_in_the_field(
+    db: Database, out: Path, rejected: list[tuple[int, str, int, str]]
+) -> list[int]:
+    """Process 08 corrects half of each kind of refusal: a new account collected in the
+    field, the titular's DNI corrected by RENIEC; one closed account is confirmed reopened
+    under the same number; the others stay as the bank refused them — and a DNI mismatch is
+    not corrected by confirming the account. Returns the hogares corrected."""
+    from engine.padron import cotejos, mantenimiento
+
+    hogares = sorted({h for h, *_ in rejected})
+    with db.transaction() as s:
+        found = s.execute(
+            select(Hogar.id, Hogar.co_hogar, Hogar.dni_titular, Hogar.cuenta_ep).where(
+                Hogar.id.in_(hogares)
+            )
+        ).all()
+    codes = {h: code for h, code, _dni, _cuenta in found}
+    titulares = {h: dni for h, _code, dni, _cuenta in found}
+    cuentas = {h: cuenta for h, _code, _dni, cuenta in found}
+    closed = sorted({h for h, _p, _m, why in rejected if why == "cuenta_cerrada"})
+    wrong_dni = sorted({h for h, _p, _m, why in rejected if why == "dni_no_coincide"} - set(closed))
+    reopened = closed[1::2][:1]
+    confirmed_only = [h for h in wrong_dni[1::2] if cuentas[h]][:1]
+    assert len(closed) >= 2 and len(wrong_dni) >= 2 and confirmed_only
+    reniec = out / "reniec.csv"
+    rows = [
+        [titulares[h], "CAMBIO_DNI", "2026-11-20", f"{70000000 + h:08d}"] for h in wrong_dni[::2]
+    ]
+    reniec.write_bytes(csv_bytes(("dni", "evento", "fecha", "dni_nuevo"), rows))
+    cambios = [
+        {"co_hogar": codes[h], "campo": "cuenta_ep", "valor": f"04-N{codes[h]}"}
+        for h in closed[::2]
+    ] + [
+        {"co_hogar": codes[h], "campo": "cuenta_ep", "valor": cuentas[h]}
+        for h in reopened + confirmed_only
+    ]
+    with db.write_transaction() as s:
+        assert mantenimiento.actualizar_campo(s, cambios, "Constancia del banco", 0)["aceptado"]
+        assert cotejos.cotejar(s, "reniec", reniec).counts["cambios_dni_titular"] == len(rows)
+    return closed[::2] + wrong_dni[::2] + reopened
+
+
 def test_rejected_abonos_are_paid_again_once_corrected_even_across_a_crash(
     db: Database, out: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from engine.padron import cotejos, mantenimiento
     from engine.pagos import liquidacion as module
 
     respuesta = out / "respuesta-b6.csv"
@@ -360,31 +401,12 @@ def test_rejected_abonos_are_paid_again_once_corrected_even_across_a_crash(
         registrar_respuesta(s, B6, respuesta)
         conciliar(s, B6)
     rejected = _rejected_lines(db)
-    hogares = sorted({h for h, *_ in rejected})
     with db.transaction() as s:
         flagged = s.scalar(select(func.count()).where(Linea.rechazada))
+        hogares = sorted({h for h, *_ in rejected})
         codes = dict(s.execute(select(Hogar.id, Hogar.co_hogar).where(Hogar.id.in_(hogares))).all())
-        titulares = dict(
-            s.execute(select(Hogar.id, Hogar.dni_titular).where(Hogar.id.in_(hogares))).all()
-        )
-    closed = sorted({h for h, _p, _m, why in rejected if why == "cuenta_cerrada"})
-    wrong_dni = sorted({h for h, _p, _m, why in rejected if why == "dni_no_coincide"} - set(closed))
-    assert flagged == len(rejected) and len(closed) >= 2 and len(wrong_dni) >= 2
-    # process 08 corrects half of each: a new account collected in the field, the titular's
-    # DNI corrected by RENIEC; the other half stay as the bank refused them
-    fixed = closed[::2] + wrong_dni[::2]
-    reniec = out / "reniec.csv"
-    rows = [
-        [titulares[h], "CAMBIO_DNI", "2026-11-20", f"{70000000 + h:08d}"] for h in wrong_dni[::2]
-    ]
-    reniec.write_bytes(csv_bytes(("dni", "evento", "fecha", "dni_nuevo"), rows))
-    with db.write_transaction() as s:
-        cambios = [
-            {"co_hogar": codes[h], "campo": "cuenta_ep", "valor": f"04-N{codes[h]}"}
-            for h in closed[::2]
-        ]
-        assert mantenimiento.actualizar_campo(s, cambios, "Constancia del banco", 0)["aceptado"]
-        assert cotejos.cotejar(s, "reniec", reniec).counts["cambios_dni_titular"] == len(rows)
+    assert flagged == len(rejected)
+    fixed = _correct_in_the_field(db, out, rejected)
     owed = [(h, p, m) for h, p, m, _ in rejected if h in fixed]
     verify(db, B1, shift=5)
 
@@ -433,6 +455,75 @@ def test_rejected_abonos_are_paid_again_once_corrected_even_across_a_crash(
     lines = _order_path(db, B1).read_text(encoding="utf-8").splitlines()
     repaid_codes = {codes[h] for h in fixed}
     assert all(any(line.startswith(f"{c},") for line in lines) for c in repaid_codes)
+
+
+def test_a_new_afiliado_refused_at_the_opening_is_not_new_again(db: Database) -> None:
+    """The "nuevo afiliado" rule pays a first abono once: a hogar whose first abono (with the
+    opening of its account) the bank refused is, in later cierres, an afiliado like the
+    others — paid for a period only if it cumplió — its first period paid by reabono only
+    once the cause is corrected, and its account requested again with each abono."""
+    from engine.pagos import Cierre, SolicitudCuenta
+
+    with db.transaction() as s:
+        b5 = liquidacion_of(s, B5).id
+        refused = set(
+            s.scalars(
+                select(Abono.hogar_id).where(
+                    Abono.liquidacion_id == b5, Abono.apertura, Abono.estado == "rechazado"
+                )
+            )
+        )
+        later = s.execute(
+            select(
+                Cierre.liquidacion_id, Cierre.hogar_id, Cierre.nuevo_afiliado, Cierre.resultado
+            ).where(Cierre.hogar_id.in_(refused), Cierre.liquidacion_id != b5)
+        ).all()
+        incentivos = set(
+            s.execute(
+                select(Linea.liquidacion_id, Linea.hogar_id).where(
+                    Linea.hogar_id.in_(refused),
+                    Linea.concepto == "incentivo",
+                    Linea.liquidacion_id != b5,
+                )
+            ).all()
+        )
+        b5_lines = s.execute(
+            select(Linea.hogar_id, Linea.concepto, Linea.rechazada).where(
+                Linea.hogar_id.in_(refused), Linea.periodo == B5
+            )
+        ).all()
+        changed_dni = set(
+            s.scalars(
+                select(Cierre.hogar_id)
+                .join(Hogar, Hogar.id == Cierre.hogar_id)
+                .where(Cierre.liquidacion_id == b5, Cierre.hogar_id.in_(refused))
+                .where(Cierre.dni_titular != Hogar.dni_titular)
+            )
+        )
+        openings = s.execute(
+            select(Abono.hogar_id, Abono.liquidacion_id, Abono.estado)
+            .where(Abono.hogar_id.in_(refused), Abono.apertura)
+            .order_by(Abono.liquidacion_id)
+        ).all()
+        requests = {
+            h: (liq, estado)
+            for h, liq, estado in s.execute(
+                select(
+                    SolicitudCuenta.hogar_id,
+                    SolicitudCuenta.liquidacion_id,
+                    SolicitudCuenta.estado,
+                ).where(SolicitudCuenta.hogar_id.in_(refused))
+            )
+        }
+    assert refused and later
+    assert not any(nuevo for _l, _h, nuevo, _r in later)
+    assert incentivos == {(liq, h) for liq, h, _n, res in later if res == "cumplio"}
+    assert sorted((h, c) for h, c, rechazada in b5_lines if not rechazada) == sorted(
+        (h, "reabono") for h in changed_dni
+    )
+    latest = {h: (liq, estado) for h, liq, estado in openings}
+    names = {"rechazado": "rechazada", "ordenado": "solicitada", "abonado": "abierta"}
+    assert requests == {h: (liq, names[e]) for h, (liq, e) in latest.items()}
 
 
 def test_the_cierre_waits_for_the_verification_to_close(db: Database) -> None:

@@ -13,7 +13,10 @@ second payment for a period impossible even if a step ran twice.
 A period whose abono the Entidad Pagadora rejected (closed account, DNI mismatch) is paid
 again — a ``reabono`` line for that period, same amount — in a later liquidation, once the
 cause is corrected through process 08: the hogar, still afiliado, reaches the new cierre with
-another account or titular DNI than the one the bank refused.
+another account or titular DNI than the one the bank refused, or with its account confirmed
+in the field after the refusal (reopened under the same number). A new afiliado whose first
+abono (with the opening of its account) was refused is not "new" again: that first period is
+paid by reabono, the next ones by compliance, and the opening is requested again.
 """
 
 from __future__ import annotations
@@ -21,15 +24,27 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import Integer, String, and_, exists, func, insert, literal, or_, select, text
+from sqlalchemy import (
+    Integer,
+    String,
+    and_,
+    exists,
+    func,
+    insert,
+    literal,
+    or_,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.orm import Session, aliased
 
 from engine.db import utcnow
 from engine.errors import DomainError, NotFound
 from engine.padron.models import Hogar
+from engine.padron.records import Actualizacion, VerificacionPeriodo
 from engine.padron.records import CumplimientoHogar as Cumplimiento
-from engine.padron.records import VerificacionPeriodo
 from engine.pagos.models import (
     ESTADOS_LIQUIDACION,
     Abono,
@@ -82,7 +97,10 @@ def cerrar_padron(
     progress: Progress = _quiet,
 ) -> dict[str, Any]:
     """Snapshot of the afiliados of the period with their verification outcome (a hogar
-    without one counts as no verificado) and whether they are new (no account yet)."""
+    without one counts as no verificado) and whether they are new: no account yet and no
+    first abono ordered before. A new afiliado's first abono is paid once: if the bank
+    refused it, that period is paid again by ``_reabonos`` once the cause is corrected, and
+    the hogar's later periods follow its compliance like everyone else's."""
     check_periodo(periodo)
     if session.get_bind().dialect.name == "postgresql":
         # two closings of one period at once: the second waits here, then finds the first
@@ -110,7 +128,7 @@ def cerrar_padron(
             literal(liq.id, Integer),
             Hogar.id,
             func.coalesce(Cumplimiento.resultado, literal("no_verificado", String)),
-            Hogar.cuenta_ep.is_(None),
+            and_(Hogar.cuenta_ep.is_(None), Hogar.id.not_in(select(SolicitudCuenta.hogar_id))),
             Hogar.cuenta_ep,
             Hogar.dni_titular,
         )
@@ -225,10 +243,13 @@ def _arrears(session: Session, liq: Liquidacion, rules: dict[str, Any]) -> None:
 def _reabonos(session: Session, liq: Liquidacion) -> None:
     """Periods whose last line was rejected by the Entidad Pagadora, paid again (same amount)
     to the hogares of this cierre whose account or titular DNI is no longer the one the bank
-    refused — corrected through process 08. One statement over the rejected lines."""
+    refused, or whose account a field update confirmed after the refusal (reopened under the
+    same number) — corrected through process 08. One statement over the rejected lines."""
     last = aliased(Linea)
     later = aliased(Linea)
     refused = aliased(Cierre)
+    refusal = aliased(Liquidacion)
+    refused_abono = aliased(Abono)
     owed = (
         select(
             last.hogar_id,
@@ -242,6 +263,14 @@ def _reabonos(session: Session, liq: Liquidacion) -> None:
             and_(refused.liquidacion_id == last.liquidacion_id, refused.hogar_id == last.hogar_id),
         )
         .join(Cierre, and_(Cierre.liquidacion_id == liq.id, Cierre.hogar_id == last.hogar_id))
+        .join(refusal, refusal.id == last.liquidacion_id)
+        .join(
+            refused_abono,
+            and_(
+                refused_abono.liquidacion_id == last.liquidacion_id,
+                refused_abono.hogar_id == last.hogar_id,
+            ),
+        )
         .where(
             last.rechazada.is_(True),
             last.liquidacion_id != liq.id,
@@ -253,6 +282,15 @@ def _reabonos(session: Session, liq: Liquidacion) -> None:
             or_(
                 Cierre.cuenta.is_distinct_from(refused.cuenta),
                 Cierre.dni_titular != refused.dni_titular,
+                and_(
+                    refused_abono.motivo == "cuenta_cerrada",
+                    exists().where(  # the same account, confirmed reopened in the field after
+                        Actualizacion.hogar_id == last.hogar_id,
+                        Actualizacion.campo == "cuenta_ep",
+                        Actualizacion.created_at > refusal.respuesta_at,
+                        Actualizacion.created_at < liq.created_at,
+                    ),
+                ),
             ),
         )
     )
@@ -282,17 +320,31 @@ def _order_lines(session: Session, liq: Liquidacion) -> None:
             sub.c.hogar_id,
             func.sum(sub.c.monto_centimos),
             periodos,
-            Cierre.nuevo_afiliado,
+            Cierre.cuenta.is_(None),  # no account yet: the abono opens it
             literal("ordenado", String),
         )
         .join(Cierre, and_(Cierre.liquidacion_id == liq.id, Cierre.hogar_id == sub.c.hogar_id))
-        .group_by(sub.c.hogar_id, Cierre.nuevo_afiliado)
+        .group_by(sub.c.hogar_id, Cierre.cuenta)
     )
     columns = ["liquidacion_id", "hogar_id", "monto_centimos", "periodos", "apertura", "estado"]
     session.execute(insert(Abono).from_select(columns, per_hogar))
 
 
 def _account_requests(session: Session, liq: Liquidacion) -> None:
+    """An account request per new afiliado; a request the bank refused is made again with
+    this liquidation's abono, under the titular's DNI as it is now."""
+    again = (
+        select(Cierre.dni_titular)
+        .join(Abono, and_(Abono.liquidacion_id == liq.id, Abono.hogar_id == Cierre.hogar_id))
+        .where(Cierre.liquidacion_id == liq.id, Cierre.hogar_id == SolicitudCuenta.hogar_id)
+        .scalar_subquery()
+    )
+    session.execute(
+        update(SolicitudCuenta)
+        .where(SolicitudCuenta.estado == "rechazada", again.is_not(None))
+        .values(estado="solicitada", liquidacion_id=liq.id, dni_titular=again)
+        .execution_options(synchronize_session=False)
+    )
     nuevos = select(
         Cierre.hogar_id, literal(liq.id, Integer), Cierre.dni_titular, literal("solicitada", String)
     ).where(

@@ -73,6 +73,7 @@ class Liquidacion(Base):
     orden_sha256: Mapped[str | None] = mapped_column(String(64))
     respuesta_archivo: Mapped[str | None] = mapped_column(String(500))
     respuesta_sha256: Mapped[str | None] = mapped_column(String(64))
+    respuesta_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     conciliacion: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     instance_id: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -181,6 +181,15 @@ def _apply(session: Session, liq: Liquidacion, t: Table) -> None:
         .values(rechazada=True)
         .execution_options(synchronize_session=False)
     )
+    session.execute(  # the opening failed with it: requested again with a later abono
+        update(SolicitudCuenta)
+        .where(
+            SolicitudCuenta.hogar_id.in_(rejected.where(Abono.apertura)),
+            SolicitudCuenta.estado == "solicitada",
+        )
+        .values(estado="rechazada")
+        .execution_options(synchronize_session=False)
+    )
     opened = (
         select(Abono.hogar_id, Abono.cuenta_abonada)
         .where(Abono.liquidacion_id == liq.id, Abono.apertura, Abono.estado == "abonado")
@@ -238,6 +247,7 @@ def registrar_respuesta(
         table.drop(connection)
     liq.respuesta_archivo, liq.respuesta_sha256 = str(path), archivos.file_sha256(path)
     liq.estado, liq.updated_at = "respondido", utcnow()
+    liq.respuesta_at = liq.updated_at
     progress(liq.hogares, liq.hogares)
     return resumen_respuesta(session, liq) | {"ya_registrada": False}
 

@@ -653,7 +653,8 @@ def _retiro(db: Database) -> Walk:
 # -- what the manual's rules pay, computed apart from engine.pagos ---------------------------
 def _expected(db: Database) -> dict[str, tuple[int, str]]:
     """co_hogar → (céntimos, periods) for the afiliados as they reach the cierre: a new
-    afiliado (no account) is paid the base; one that complied, the base, plus the period
+    afiliado (no account, and no first abono ordered before — one whose opening the bank
+    refused is not new again) is paid the base; one that complied, the base, plus the period
     before if that one was not paid and its outcome was no verificado or cumplió; a hogar
     whose abono of the period before was rejected, that amount again if its account or
     titular DNI changed since. Incumplidores and no verificados are not paid."""
@@ -674,6 +675,7 @@ def _expected(db: Database) -> dict[str, tuple[int, str]]:
             )
         }
         before = liquidacion_of(s, ANTERIOR).id
+        opened_before = set(s.scalars(select(Abono.hogar_id).where(Abono.apertura)))
         lines = {
             h: (m, rejected)
             for h, m, rejected in s.execute(
@@ -704,7 +706,7 @@ def _expected(db: Database) -> dict[str, tuple[int, str]]:
         ):
             monto += BASE
             periods.append(ANTERIOR)
-        if cuenta is None or now == "cumplio":
+        if (cuenta is None and h not in opened_before) or now == "cumplio":
             monto += BASE
             periods.append(PERIODO)
         if monto:
@@ -806,15 +808,19 @@ def _payment_phase(  # type: ignore[no-untyped-def]
     assert len(order) > estados["afiliado"] // 2
     with db.transaction() as s:
         liq = liquidacion_of(s, PERIODO)
-        nuevos_sin_cuenta = s.scalar(
-            select(func.count()).where(
-                Cierre.liquidacion_id == liq.id, Cierre.nuevo_afiliado.is_(True)
+        sin_cuenta = set(  # every abono to a hogar without an account opens one
+            s.scalars(
+                select(Hogar.co_hogar)
+                .join(Cierre, Cierre.hogar_id == Hogar.id)
+                .where(Cierre.liquidacion_id == liq.id, Cierre.cuenta.is_(None))
             )
         )
         report, cierre, total_liq = liq.conciliacion, liq.cierre, liq.total_centimos
     assert cierre["afiliados"] == estados["afiliado"]
     assert all(order[c][1] == "apertura_abono" for c in afiliacion["afiliados"])
-    assert sum(op == "apertura_abono" for _m, op, _p in order.values()) == nuevos_sin_cuenta
+    assert {co for co, (_m, op, _p) in order.items() if op == "apertura_abono"} == (
+        sin_cuenta & set(order)
+    )
     assert all(order[c][0] == BASE for c in afiliacion["afiliados"])
     assert verif["modificado"] in order  # the revisión adicional made it a cumplidor
     assert verif["ratificado"] not in order  # incumplidor, ratified: not paid
