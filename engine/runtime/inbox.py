@@ -165,13 +165,15 @@ def open_tasks(
     if not heads:
         return []
     merged = union_all(*heads).subquery()
-    ids = list(
-        session.scalars(
-            select(merged.c.id).order_by(*_order("due", merged.c)).limit(limit).offset(offset)
-        )
+    ids = (
+        select(merged.c.id)
+        .order_by(*_order("due", merged.c))
+        .limit(limit)
+        .offset(offset)
+        .subquery()
     )
-    found = {t.id: t for t in session.scalars(select(HumanTask).where(HumanTask.id.in_(ids)))}
-    return [found[i] for i in ids if i in found]
+    page = select(HumanTask).join(ids, ids.c.id == HumanTask.id).order_by(*_order("due"))
+    return list(session.scalars(page))
 
 
 # -- how a tab reads human_task -----------------------------------------------------------
