@@ -13,6 +13,7 @@ reading after ``COUNT_CAP + 1`` index entries, so a tab of 40,000 tasks costs wh
 
 from __future__ import annotations
 
+import json
 import math
 import time
 from dataclasses import dataclass, replace
@@ -22,6 +23,8 @@ from typing import Any
 from sqlalchemy import (
     String,
     and_,
+    any_,
+    bindparam,
     cast,
     false,
     func,
@@ -33,6 +36,7 @@ from sqlalchemy import (
     tuple_,
     union_all,
 )
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
 
 from engine.clock import LIMA
@@ -296,7 +300,7 @@ def _branches(session: Session, actor: Actor, tab: str, narrow: bool) -> list[li
             return [[open_state()]]
         pairs = team | {(name, None) for name, _ in team}
         states = OPEN_STATES
-        whole = [open_state(), _wide_team_clause(team)]
+        whole = [open_state(), _wide_team_clause(session, team)]
     if narrow:
         return [whole]
     ranges = sorted({(c, u, s) for c, u in pairs for s in states}, key=repr)
@@ -352,20 +356,31 @@ def _pairs_clause(pairs: set[tuple[str, int]] | None) -> Any:
     )
 
 
-def _wide_team_clause(pairs: set[tuple[str, int]]) -> Any:
+def _wide_team_clause(session: Session, pairs: set[tuple[str, int]]) -> Any:
     """``_pairs_clause`` for a team of many lanes: each (candidate, unit) as one key looked
     up in a list, which the planner neither expands into one index probe per lane nor
-    costs as rare, so it reads the open tasks in due order and checks each."""
+    costs as rare, so it reads the open tasks in due order and checks each. Each list is
+    one bound value (hundreds of lanes for the Director): hundreds of parameters cost more
+    to send and to parse than the query itself."""
     if not pairs:
         return false()
     key = HumanTask.candidate + "|" + cast(HumanTask.candidate_unit_id, String)
     return or_(
-        key.in_(sorted(f"{name}|{unit}" for name, unit in pairs)),
+        _one_of(session, key, sorted(f"{name}|{unit}" for name, unit in pairs)),
         and_(
             HumanTask.candidate_unit_id.is_(None),
-            HumanTask.candidate.in_(sorted({name for name, _ in pairs})),
+            _one_of(session, HumanTask.candidate, sorted({name for name, _ in pairs})),
         ),
     )
+
+
+def _one_of(session: Session, expr: Any, values: list[str]) -> Any:
+    """``expr IN values`` with the list as one bound value: a text array on PostgreSQL,
+    a JSON array read by ``json_each`` on SQLite."""
+    if session.get_bind().dialect.name == "postgresql":
+        return expr == any_(bindparam(None, values, type_=postgresql.ARRAY(String)))
+    listed = func.json_each(bindparam(None, json.dumps(values))).table_valued("value")
+    return expr.in_(select(listed.c.value))
 
 
 def _filters(session: Session, q: InboxQuery, now: datetime) -> tuple[list[Any], set[str], bool]:
