@@ -19,13 +19,15 @@ queries, the template), after two warm-up calls, for a Gestor Local, a Jefe de U
 Territorial and a central Jefe de unidad (and the Director, for reference): the inbox tabs,
 a due-date filter, a text search, and ``GET /api/tasks``. Target: p95 ≤ 50 ms. The
 baseline, measured first in the same process: the same requests of the Gestor Local and
-the Jefe de UT with no open task (each figure's ratio to it is printed). The last line
+the Jefe de UT with no open task (each figure's ratio to it is printed). After creating the
+app, the objects made so far are frozen out of the garbage collector, as web/wsgi.py does. The last line
 printed is one JSON object with every figure.
 """
 
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import os
 import statistics
@@ -401,6 +403,7 @@ def measure(
     db: Database, reps: int, people: list[tuple[str, str, str]] = PEOPLE
 ) -> dict[str, dict[str, dict[str, float]]]:
     app = create_app({"DATABASE_URL": db.url, "WTF_CSRF_ENABLED": False})
+    gc.freeze()  # as web/wsgi.py does after creating the app
     out: dict[str, dict[str, dict[str, float]]] = {}
     for label, login, tab in people:
         with db.write_transaction() as s:
@@ -414,6 +417,7 @@ def measure(
             headers = bearer if url.startswith("/api/") else {}
             out[label][name] = timed(lambda c=client, u=url, h=headers: c.get(u, headers=h), reps)
     app.extensions["juntos_db"].dispose()
+    gc.unfreeze()
     return out
 
 
