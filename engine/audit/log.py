@@ -17,8 +17,10 @@ after the other from the moment they record; record late in the unit of work whe
 
 An event is numbered and hashed when it is recorded, but its row waits in ``session.info``:
 all the rows of a unit of work go to the database in one INSERT, with one move of the head,
-before the session's next statement, flush or commit (``write_pending``). A rolled-back
-transaction drops them with everything else.
+before the session's next statement (``Session.execute``, ``scalar``, ``get``… — whatever
+could read the log) or its commit (``write_pending``). A flush of ORM changes does not write
+them (nothing flushed refers to an event), so a unit of work that flushes half way still
+writes its events once. A rolled-back transaction drops them with everything else.
 """
 
 from __future__ import annotations
@@ -103,8 +105,8 @@ def append(
 
     ``data`` is stored as canonical JSON (see ``engine.audit.chain``); empty strings in the
     optional text fields are stored as NULL, so that a CSV export reads back the same.
-    The event is numbered and hashed now; its row is written with the session's next
-    statement, flush or commit (see ``write_pending``), together with the others of the
+    The event is numbered and hashed now; its row is written before the session's next
+    statement or at its commit (see ``write_pending``), together with the others of the
     transaction and one move of the head.
     """
     return _append(
@@ -169,8 +171,9 @@ def _append(
 
 def write_pending(session: Session) -> None:
     """Inserts the events recorded in this transaction and not yet written (one statement),
-    then moves the head to the last of them. Runs by itself before any statement, flush or
-    commit of the session; events of a transaction that rolled back are dropped."""
+    then moves the head to the last of them. Runs by itself before any statement the
+    session executes and before its commit; events of a transaction that rolled back are
+    dropped. A caller reading the log through ``session.connection()`` calls it first."""
     pending = session.info.pop(_SESSION_PENDING, None)
     if pending is None or pending[0] is not session.get_transaction() or not pending[1]:
         return
@@ -188,11 +191,6 @@ _MOVE_HEAD = (
     .where(_head.c.id == HEAD_ID)
     .values(last_seq=bindparam("seq"), last_hash=bindparam("hash", type_=Digest()))
 )
-
-
-@sa_event.listens_for(Session, "before_flush")
-def _before_flush(session: Session, _context: object, _instances: object) -> None:
-    write_pending(session)
 
 
 @sa_event.listens_for(Session, "before_commit")

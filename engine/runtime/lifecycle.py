@@ -43,11 +43,10 @@ def start_instance(
         raise ValidationError("data", "los datos iniciales deben ser un objeto JSON")
     if len(str(data).encode()) > MAX_START_DATA_BYTES:
         raise ValidationError("data", "los datos iniciales son demasiado grandes")
-    row = definitions.latest_definition(session, key)
-    if row is None:
+    definition = definitions.load_latest(session, key)
+    if definition is None:
         raise NotFound(f"no existe el proceso '{key}'")
     scope_unit_id = _scope(session, actor, scope)
-    definition = definitions.load(row)
     _require_starter(definition.properties, actor)
     start_form = definition.properties.get(START_FORM_PROPERTY)
     if start_form:
@@ -58,9 +57,9 @@ def start_instance(
         task.data.update(copy.deepcopy(data))
     household = data.get("co_hogar")
     instance = ProcessInstance(
-        definition_id=row.id,
-        process_key=row.key,
-        process_version=row.version,
+        definition_id=definition.id,
+        process_key=definition.key,
+        process_version=definition.version,
         scope_unit_id=scope_unit_id,
         household=str(household) if household else None,
         initiator_user_id=actor.user_id,
@@ -68,7 +67,7 @@ def start_instance(
     )
     session.add(instance)
     session.flush()
-    run = Run(session, instance, definition, workflow, actor)
+    run = Run(session, instance, definition, workflow, actor, open_rows={})  # none yet
     position = actor.positions[0].id if actor.positions else None
     record(run, "instance.started", position_id=position, data={"data": data})
     advance(run)

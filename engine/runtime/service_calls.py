@@ -70,14 +70,8 @@ def _run_and_complete(session: Session, db: Database, call_id: int) -> Outcome:
     if task is None or task.state != TaskState.STARTED:
         call.state, call.finished_at = "done", utcnow()  # cancelled meanwhile
         return Outcome("skipped")
-    call.attempts += 1
+    attempt = call.attempts + 1  # stored with the result: one UPDATE of the call
     params = json.loads(call.params)
-    record(
-        run,
-        "service.started",
-        element_id=call.element_id,
-        data={"call": call.id, "attempt": call.attempts, "operation": call.operation},
-    )
     reporter = _ProgressReporter(db, call.id)
     ctx = OperationContext(
         session,
@@ -88,7 +82,7 @@ def _run_and_complete(session: Session, db: Database, call_id: int) -> Outcome:
         call.element_id,
     )
     result = get_operation(call.operation).func(ctx, params)
-    call.state, call.finished_at = "done", utcnow()
+    call.attempts, call.state, call.finished_at = attempt, "done", utcnow()
     call.progress_done, call.progress_total = reporter.last
     call.result = json.dumps(result, ensure_ascii=False, default=str)
     task.data[task.task_spec.result_variable] = json.loads(call.result)
@@ -97,7 +91,13 @@ def _run_and_complete(session: Session, db: Database, call_id: int) -> Outcome:
         run,
         "service.succeeded",
         element_id=call.element_id,
-        data={"call": call.id, "params": params, "result": json.loads(call.result)},
+        data={
+            "call": call.id,
+            "attempt": attempt,
+            "operation": call.operation,
+            "params": params,
+            "result": json.loads(call.result),
+        },
     )
     advance(run)
     return Outcome(

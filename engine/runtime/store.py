@@ -45,6 +45,9 @@ class Run:
     actor: Actor | None
     new_service_calls: list[int] = field(default_factory=list)
     new_tasks: list[NewTask] = field(default_factory=list)  # inbox rows this run created
+    # The instance's open inbox rows (ready or claimed) by task uuid, when the unit of work
+    # has read them under the lock already (None: the projection reads them).
+    open_rows: dict[str, Any] | None = None
 
 
 def lock_instance(
