@@ -9,7 +9,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError, StatementError
 from sqlalchemy.orm import Session
 
-from engine.db import Database
+from engine.db import SQLITE_JOURNAL_SIZE_LIMIT, SQLITE_WAL_AUTOCHECKPOINT, Database
 from engine.heartbeat import WorkerHeartbeat
 from engine.org import Assignment, Position, User
 
@@ -20,6 +20,11 @@ def test_sqlite_runs_in_wal_mode_with_foreign_keys(db: Database) -> None:
     with db.engine.connect() as conn:
         assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+        assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == 1  # NORMAL
+        checkpoint = conn.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar()
+        assert checkpoint == SQLITE_WAL_AUTOCHECKPOINT > 1000  # fewer, larger checkpoints
+        limit = conn.exec_driver_sql("PRAGMA journal_size_limit").scalar()
+        assert limit == SQLITE_JOURNAL_SIZE_LIMIT
 
 
 def test_foreign_keys_are_enforced(session: Session) -> None:
