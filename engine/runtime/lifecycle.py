@@ -6,10 +6,11 @@ import copy
 import json
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from engine import definitions
+from engine.db import utcnow
 from engine.definitions.models import ProcessDefinition
 from engine.definitions.validate import START_FORM_PROPERTY, starters_of
 from engine.errors import DomainError, NotFound, PermissionDenied, ValidationError
@@ -18,7 +19,7 @@ from engine.runtime.actors import Actor
 from engine.runtime.advance import advance
 from engine.runtime.audit_context import record
 from engine.runtime.form_errors import check_form
-from engine.runtime.models import HumanTask, ProcessInstance
+from engine.runtime.models import HumanTask, ProcessInstance, ServiceCall
 from engine.runtime.routing import acting_position
 from engine.runtime.store import Run, load_run, new_workflow, save_run
 
@@ -122,6 +123,11 @@ def resume(session: Session, instance_id: int, actor: Actor, reason: str = "") -
         session, instance_id, actor, expected="suspended", new="running", reason=reason
     )
     advance(run)  # timers that fell due while suspended fire now
+    session.execute(  # calls deferred while suspended go out with the next relay
+        update(ServiceCall)
+        .where(ServiceCall.instance_id == instance_id, ServiceCall.state == "pending")
+        .values(next_attempt_at=utcnow())
+    )
     return run.new_service_calls
 
 

@@ -27,6 +27,7 @@ from engine.services.catalog import get_operation
 from engine.services.registry import OperationContext
 
 BACKOFF_BASE_SECONDS = 5
+DEFER_SECONDS = 60  # a call of a suspended instance waits this long before it is sent again
 
 _calls = ServiceCall.__table__
 _INSTANCE_OF_CALL = (
@@ -64,8 +65,9 @@ def _run_and_complete(session: Session, db: Database, call_id: int) -> Outcome:
     call = session.get(ServiceCall, call_id, populate_existing=True)  # read under the lock
     if call is None or call.state in ("done", "failed"):
         return Outcome("skipped")  # a second delivery of a finished call does nothing
-    if run.instance.state == "suspended":
-        return Outcome("deferred", retry_in=60)
+    if run.instance.state == "suspended":  # the relay sends it again later (resume: at once)
+        call.next_attempt_at = utcnow() + timedelta(seconds=DEFER_SECONDS)
+        return Outcome("deferred", retry_in=DEFER_SECONDS)
     task = run.workflow.get_task_from_id(UUID(call.task_uuid))
     if task is None or task.state != TaskState.STARTED:
         call.state, call.finished_at = "done", utcnow()  # cancelled meanwhile
