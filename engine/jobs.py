@@ -23,11 +23,13 @@ from datetime import timedelta
 from functools import cache
 
 from celery import Celery
+from celery.signals import worker_init, worker_process_init
 
 from engine import heartbeat, runtime
 from engine.config import load_settings
 from engine.db import Database, utcnow
 from engine.padron import importjobs
+from engine.process import freeze_loaded_objects
 from engine.runtime import outbox
 
 HEARTBEAT_SECONDS = 30.0
@@ -68,6 +70,13 @@ def make_celery() -> Celery:
 
 
 celery_app = make_celery()
+
+
+@worker_init.connect
+@worker_process_init.connect
+def _loaded(**_kwargs: object) -> None:
+    """The worker (and each process of its pool) has loaded: see engine.process."""
+    freeze_loaded_objects()
 
 
 @cache
