@@ -93,13 +93,8 @@ def _run_and_complete(session: Session, db: Database, call_id: int) -> Outcome:
         run,
         "service.succeeded",
         element_id=call.element_id,
-        data={
-            "call": call.id,
-            "attempt": attempt,
-            "operation": call.operation,
-            "params": params,
-            "result": json.loads(call.result),
-        },
+        # the operation and its params are in this call's service.queued event
+        data={"call": call.id, "attempt": attempt, "result": json.loads(call.result)},
     )
     advance(run)
     return Outcome(

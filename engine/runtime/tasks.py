@@ -223,11 +223,11 @@ def _check_separation(session: Session, run: Run, row: HumanTask | Row[Any], act
 
 def _diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
     """Which variables of the task's data the completion changed (values are in the
-    submitted data, so they are not repeated here)."""
+    submitted data, so they are not repeated here); ``removed`` only when some were."""
     changed = sorted(
         k
         for k, v in after.items()
         if not k.startswith("spiff__") and (k not in before or before[k] != v)
     )
     removed = sorted(k for k in before if k not in after)
-    return {"changed": changed, "removed": removed}
+    return {"changed": changed, "removed": removed} if removed else {"changed": changed}
