@@ -101,7 +101,7 @@ def record_heartbeat(self) -> str:  # type: ignore[no-untyped-def]
 @celery_app.task(name="juntos.run_service_call")
 def run_service_call(call_id: int) -> str:
     """Runs one outbox row. What it queues, and its own retry after a failure (the row's
-    backoff) or a suspension (its lease), go out with a later relay."""
+    backoff) or a suspension (its deferral), go out with a later relay."""
     return runtime.execute_service_call(_database(), call_id).status
 
 
