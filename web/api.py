@@ -16,7 +16,7 @@ from flask import Blueprint, Response, g, jsonify, request
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 
-from engine import jobs, runtime, taskwork
+from engine import runtime, taskwork
 from engine.definitions import DefinitionRefused, latest_definitions
 from engine.errors import DomainError, NotFound, PermissionDenied, ValidationError
 from engine.org import get_user
@@ -94,15 +94,14 @@ def _json_body() -> dict[str, Any]:
 
 
 def writes(view: Callable[..., Any]) -> Callable[..., Any]:
-    """Runs the view in one write transaction; dispatches new service calls after commit."""
+    """Runs the view in one write transaction. The service calls a step queues are in the
+    outbox when it commits; the workers take them from there (engine.runtime.outbox)."""
 
     @wraps(view)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         caller = actor(db.session())  # read before the write lock: held for the step only
         with db.database().write_transaction() as session:
-            result, calls = view(session, caller, *args, **kwargs)
-        jobs.dispatch(calls)
-        return result
+            return view(session, caller, *args, **kwargs)
 
     return wrapper
 
@@ -131,7 +130,7 @@ def processes() -> Response:
 
 @bp.post("/instances")
 @writes
-def start_instance(session, caller) -> tuple[tuple[Response, int], list[int]]:  # type: ignore[no-untyped-def]
+def start_instance(session, caller) -> tuple[Response, int]:  # type: ignore[no-untyped-def]
     body = _json_body()
     data = body.get("data") or {}
     if not isinstance(data, dict):
@@ -145,7 +144,7 @@ def start_instance(session, caller) -> tuple[tuple[Response, int], list[int]]:  
         "new_tasks": [task_dict(t) for t in run.new_tasks],
         "new_service_calls": run.new_service_calls,
     }
-    return (jsonify(body), 201), run.new_service_calls
+    return jsonify(body), 201
 
 
 @bp.get("/instances/<int:instance_id>")
@@ -172,14 +171,14 @@ def tasks() -> Response:
 @writes
 def claim(session, caller, task_id: int):  # type: ignore[no-untyped-def]
     runtime.claim(session, task_id, caller)
-    return jsonify({"id": task_id, "state": "claimed"}), []
+    return jsonify({"id": task_id, "state": "claimed"})
 
 
 @bp.post("/tasks/<int:task_id>/unclaim")
 @writes
 def unclaim(session, caller, task_id: int):  # type: ignore[no-untyped-def]
     runtime.unclaim(session, task_id, caller)
-    return jsonify({"id": task_id, "state": "ready"}), []
+    return jsonify({"id": task_id, "state": "ready"})
 
 
 @bp.post("/tasks/<int:task_id>/complete")
@@ -197,7 +196,7 @@ def complete(session, caller, task_id: int):  # type: ignore[no-untyped-def]
         "new_tasks": [task_dict(t) for t in done.new_tasks],  # what to do next: no second read
         "new_service_calls": done.new_service_calls,
     }
-    return jsonify(body), done.new_service_calls
+    return jsonify(body)
 
 
 @bp.post("/tasks/<int:task_id>/draft")
@@ -205,7 +204,7 @@ def complete(session, caller, task_id: int):  # type: ignore[no-untyped-def]
 def draft(session, caller, task_id: int):  # type: ignore[no-untyped-def]
     body = _json_body()
     saved = taskwork.save_draft(session, task_id, caller, body.get("data", {}))
-    return jsonify({"id": task_id, "saved_at": saved.saved_at.isoformat()}), []
+    return jsonify({"id": task_id, "saved_at": saved.saved_at.isoformat()})
 
 
 def _bulk_ids(body: dict[str, Any]) -> list[int]:
@@ -227,6 +226,5 @@ def bulk_complete() -> Response:
     data = body.get("data", {})
     if not isinstance(data, dict):
         raise ValidationError("data", "debe ser un objeto JSON")
-    results, calls = runtime_bulk.bulk_complete(db.database(), g.user_id, _bulk_ids(body), data)
-    jobs.dispatch(calls)
+    results = runtime_bulk.bulk_complete(db.database(), g.user_id, _bulk_ids(body), data)
     return jsonify({"results": [asdict(r) for r in results]})

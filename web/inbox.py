@@ -23,7 +23,7 @@ from flask import (
 )
 from flask_login import current_user, login_required
 
-from engine import jobs, runtime
+from engine import runtime
 from engine.errors import DomainError, NotFound, PermissionDenied
 from engine.padron import household_card
 from engine.runtime.bulk import MAX_BULK, same_kind
@@ -90,13 +90,11 @@ def _link(overrides: dict[str, Any]) -> str:
     return url_for("inbox.index", **{**request.args.to_dict(), **overrides})
 
 
-def _write(action) -> list[int]:  # type: ignore[no-untyped-def]
-    """Runs ``action(session, actor)`` in one write transaction; dispatches new calls after."""
+def _write(action) -> None:  # type: ignore[no-untyped-def]
+    """Runs ``action(session, actor)`` in one write transaction (the service calls it queues
+    go to the workers from the outbox: engine.runtime.outbox)."""
     with db.database().write_transaction() as session:
-        actor = db.current_actor(session)
-        calls = action(session, actor) or []
-    jobs.dispatch(calls)
-    return calls
+        action(session, db.current_actor(session))
 
 
 def _back(task_id: int) -> Response:

@@ -8,7 +8,7 @@ import json
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from engine import jobs, modeling, runtime
+from engine import modeling, runtime
 from engine.definitions.validate import START_FORM_PROPERTY, START_UI_FORM_PROPERTY
 from engine.documents import documents_of
 from engine.errors import DomainError, NotFound, PermissionDenied
@@ -67,11 +67,10 @@ def start(key: str) -> Response:
         with db.database().write_transaction() as session:
             actor = db.current_actor(session)
             run = runtime.start_instance(session, key, actor, data, scope=scope)
-            instance_id, calls = run.instance.id, run.new_service_calls
+            instance_id = run.instance.id
     except DomainError as exc:
         flash(str(exc), "error")
         return redirect(url_for("processes.index"))
-    jobs.dispatch(calls)
     flash(f"Inició la solicitud N° {instance_id}.", "ok")
     return redirect(url_for("processes.instance", instance_id=instance_id))
 

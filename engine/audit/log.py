@@ -17,22 +17,25 @@ after the other from the moment they record; record late in the unit of work whe
 
 An event is numbered and hashed when it is recorded, but its row waits in ``session.info``:
 all the rows of a unit of work go to the database in one INSERT, with one move of the head,
-before the session's next statement, flush or commit (``write_pending``). A rolled-back
-transaction drops them with everything else.
+before the session's next statement (``Session.execute``, ``scalar``, ``get``… — whatever
+could read the log) or its commit (``write_pending``). A flush of ORM changes does not write
+them (nothing flushed refers to an event), so a unit of work that flushes half way still
+writes its events once. A rolled-back transaction drops them with everything else.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import UTC, datetime
+from functools import cache
 from typing import Any
 
-from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy import Insert, bindparam, func, insert, select, update
 from sqlalchemy import event as sa_event
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import ORMExecuteState, Session
 
-from engine.audit.chain import GENESIS_HASH, canonical_json, event_hash
+from engine.audit.chain import GENESIS_HASH, HASHED_FIELDS, canonical_json, event_hash
 from engine.audit.models import AuditEvent, AuditHead, Digest
 from engine.db import utcnow
 
@@ -103,8 +106,8 @@ def append(
 
     ``data`` is stored as canonical JSON (see ``engine.audit.chain``); empty strings in the
     optional text fields are stored as NULL, so that a CSV export reads back the same.
-    The event is numbered and hashed now; its row is written with the session's next
-    statement, flush or commit (see ``write_pending``), together with the others of the
+    The event is numbered and hashed now; its row is written before the session's next
+    statement or at its commit (see ``write_pending``), together with the others of the
     transaction and one move of the head.
     """
     return _append(
@@ -169,16 +172,23 @@ def _append(
 
 def write_pending(session: Session) -> None:
     """Inserts the events recorded in this transaction and not yet written (one statement),
-    then moves the head to the last of them. Runs by itself before any statement, flush or
-    commit of the session; events of a transaction that rolled back are dropped."""
+    then moves the head to the last of them. Runs by itself before any statement the
+    session executes and before its commit; events of a transaction that rolled back are
+    dropped. A caller reading the log through ``session.connection()`` calls it first."""
     pending = session.info.pop(_SESSION_PENDING, None)
     if pending is None or pending[0] is not session.get_transaction() or not pending[1]:
         return
     rows = pending[1]
     connection = session.connection()
+    head = {"seq": rows[-1]["seq"], "hash": rows[-1]["hash"]}
+    if connection.dialect.name == "postgresql" and len(rows) <= ONE_STATEMENT_MAX_EVENTS:
+        params = {f"{name}_{i}": value for i, row in enumerate(rows) for name, value in row.items()}
+        heads = connection.execute(_insert_and_move(len(rows)), {**params, **head}).scalars()
+        if heads.all() != [HEAD_ID] * len(rows):  # the head is gone: nothing may commit
+            raise AuditHeadMissing("falta la cabeza de la cadena de auditoría (audit_head)")
+        return
     connection.execute(_INSERT_EVENTS, rows)
-    moved = connection.execute(_MOVE_HEAD, {"seq": rows[-1]["seq"], "hash": rows[-1]["hash"]})
-    if moved.rowcount != 1:
+    if connection.execute(_MOVE_HEAD, head).rowcount != 1:
         raise AuditHeadMissing("falta la cabeza de la cadena de auditoría (audit_head)")
 
 
@@ -188,11 +198,28 @@ _MOVE_HEAD = (
     .where(_head.c.id == HEAD_ID)
     .values(last_seq=bindparam("seq"), last_hash=bindparam("hash", type_=Digest()))
 )
+# Up to this many events of a unit of work go in with the move of the head in one statement
+# on PostgreSQL (one round trip instead of two); more take the two statements above.
+ONE_STATEMENT_MAX_EVENTS = 32
+_ROW_COLUMNS = (*HASHED_FIELDS, "hash")  # what _append puts in a row
 
 
-@sa_event.listens_for(Session, "before_flush")
-def _before_flush(session: Session, _context: object, _instances: object) -> None:
-    write_pending(session)
+@cache
+def _insert_and_move(count: int) -> Insert:
+    """``WITH moved AS (UPDATE audit_head … RETURNING id) INSERT INTO audit_event VALUES
+    (…), … RETURNING (SELECT id FROM moved)``: every inserted row says whether the head was
+    there to move (a NULL if not: the caller raises and the transaction rolls back)."""
+    moved = _MOVE_HEAD.returning(_head.c.id).cte("moved")
+    values = [
+        {name: bindparam(f"{name}_{i}", type_=_events.c[name].type) for name in _ROW_COLUMNS}
+        for i in range(count)
+    ]
+    return (
+        insert(_events)
+        .values(values)
+        .add_cte(moved)
+        .returning(select(moved.c.id).scalar_subquery())
+    )
 
 
 @sa_event.listens_for(Session, "before_commit")

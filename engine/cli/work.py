@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from engine import jobs, runtime
+from engine import runtime
 from engine.cli.context import CliContext, pass_ctx
 from engine.runtime.render import instance_dict, task_dict
 
@@ -45,8 +45,7 @@ def instances_start(
     with ctx.transaction(write=True) as session:
         actor = runtime.actor_for_login(session, login)
         run = runtime.start_instance(session, key, actor, _json_arg(data, "--data"), scope=scope)
-        instance_id, calls = run.instance.id, run.new_service_calls
-    jobs.dispatch(calls)
+        instance_id = run.instance.id
     click.echo(instance_id)
 
 
@@ -70,8 +69,7 @@ def _instance_action(name: str, func_name: str, help_text: str) -> click.Command
     def command(ctx: CliContext, instance_id: int, reason: str, login: str) -> None:
         with ctx.transaction(write=True) as session:
             actor = runtime.actor_for_login(session, login)
-            calls = getattr(runtime, func_name)(session, instance_id, actor, reason)
-        jobs.dispatch(calls or [])
+            getattr(runtime, func_name)(session, instance_id, actor, reason)
         click.echo(f"instancia {instance_id}: {name}")
 
     return command
@@ -151,10 +149,9 @@ def tasks_reassign(ctx: CliContext, task_id: int, to_login: str | None, login: s
 def tasks_complete(ctx: CliContext, task_id: int, data: str | None, login: str) -> None:
     """Completa la tarea con los datos del formulario."""
     with ctx.transaction(write=True) as session:
-        done = runtime.complete(
+        runtime.complete(
             session, task_id, runtime.actor_for_login(session, login), _json_arg(data, "--data")
         )
-    jobs.dispatch(done.new_service_calls)
     click.echo(f"tarea {task_id} completada")
 
 
@@ -170,10 +167,7 @@ def instances_message(
     """Entrega el mensaje NAME (p. ej. la respuesta de la Entidad Pagadora) a la instancia."""
     with ctx.transaction(write=True) as session:
         actor = runtime.actor_for_login(session, login)
-        calls = runtime.deliver_message(
-            session, instance_id, name, _json_arg(data, "--data"), actor
-        )
-    jobs.dispatch(calls)
+        runtime.deliver_message(session, instance_id, name, _json_arg(data, "--data"), actor)
     click.echo(f"mensaje '{name}' entregado a la instancia {instance_id}")
 
 
@@ -189,10 +183,7 @@ def incidents() -> None:
 def incidents_retry(ctx: CliContext, incident_id: int, login: str) -> None:
     """Vuelve a intentar la llamada de servicio del incidente."""
     with ctx.transaction(write=True) as session:
-        calls = runtime.retry_incident(
-            session, incident_id, runtime.actor_for_login(session, login)
-        )
-    jobs.dispatch(calls)
+        runtime.retry_incident(session, incident_id, runtime.actor_for_login(session, login))
     click.echo(f"incidente {incident_id}: reintento en cola")
 
 
@@ -207,12 +198,11 @@ def incidents_resolve(
 ) -> None:
     """Resuelve el incidente a mano: RESULT completa la tarea de servicio."""
     with ctx.transaction(write=True) as session:
-        calls = runtime.resolve_incident(
+        runtime.resolve_incident(
             session,
             incident_id,
             runtime.actor_for_login(session, login),
             _json_arg(result, "--result"),
             note,
         )
-    jobs.dispatch(calls)
     click.echo(f"incidente {incident_id}: resuelto")

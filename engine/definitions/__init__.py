@@ -9,7 +9,7 @@ from engine.definitions.deploy import (
     latest_definitions,
 )
 from engine.definitions.models import ProcessDefinition
-from engine.definitions.store import LoadedDefinition, load
+from engine.definitions.store import LoadedDefinition, load, load_by_id, load_latest
 from engine.definitions.validate import DefinitionRefused, Problem
 
 __all__ = [
@@ -23,4 +23,6 @@ __all__ = [
     "latest_definition",
     "latest_definitions",
     "load",
+    "load_by_id",
+    "load_latest",
 ]

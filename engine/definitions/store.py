@@ -8,6 +8,7 @@ from typing import Any
 
 from lxml import etree
 from SpiffWorkflow.bpmn.specs.bpmn_process_spec import BpmnProcessSpec
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session, object_session
 
 from engine.definitions.deploy import spiff_parse
@@ -55,6 +56,21 @@ def load_by_id(session: Session, definition_id: int) -> LoadedDefinition:
     """The parsed definition, without a query when this process has it already."""
     loaded = _CACHE.get((_database(session), definition_id))
     return loaded if loaded is not None else load(session.get(ProcessDefinition, definition_id))
+
+
+_LATEST_ID = (
+    select(ProcessDefinition.id)
+    .where(ProcessDefinition.key == bindparam("key"))
+    .order_by(ProcessDefinition.version.desc())
+    .limit(1)
+)
+
+
+def load_latest(session: Session, key: str) -> LoadedDefinition | None:
+    """The latest version of process ``key``, parsed; reads only its id when this process
+    has it already (not the BPMN source and forms of the row)."""
+    definition_id = session.execute(_LATEST_ID, {"key": key}).scalar()
+    return None if definition_id is None else load_by_id(session, definition_id)
 
 
 def load(definition: ProcessDefinition) -> LoadedDefinition:

@@ -90,9 +90,13 @@ def _project_human_tasks(run: Run, now: datetime) -> None:
     """Inbox rows for the READY human tasks that have none; open rows whose task is no
     longer READY (an interrupting boundary event took it away) are cancelled."""
     session, instance = run.session, run.instance
-    session.flush()  # open rows changed through the ORM in this unit of work, if any
     connection = session.connection()
-    open_rows = {r.task_uuid: r for r in connection.execute(_OPEN_ROWS, {"instance": instance.id})}
+    open_rows = run.open_rows
+    if open_rows is None:
+        session.flush()  # open rows changed through the ORM in this unit of work, if any
+        rows = connection.execute(_OPEN_ROWS, {"instance": instance.id})
+        open_rows = {r.task_uuid: r for r in rows}
+    run.open_rows = None  # what it says is out of date once this projection writes
     ready = human_ready_tasks(run)
     rows = [_new_human_task(run, t, now) for t in ready if str(t.id) not in open_rows]
     if rows:

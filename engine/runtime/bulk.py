@@ -71,18 +71,14 @@ def bulk_claim(db: Database, user_id: int, task_ids: list[int]) -> list[BulkResu
 
 def bulk_complete(
     db: Database, user_id: int, task_ids: list[int], data: dict[str, Any]
-) -> tuple[list[BulkResult], list[int]]:
-    """Completes each task with ``data``; returns the results and the service calls queued."""
+) -> list[BulkResult]:
+    """Completes each task with ``data``, each in its own transaction."""
     ids = _checked_ids(task_ids)
     same_kind(db, ids, user_id)
-    calls: list[int] = []
-
-    def run(session, actor, task_id: int) -> None:  # type: ignore[no-untyped-def]
-        done = complete(session, task_id, actor, dict(data))
-        calls.extend(done.new_service_calls)
-
-    results = [_one(db, user_id, t, lambda s, a, t=t: run(s, a, t), "completada") for t in ids]
-    return results, calls
+    return [
+        _one(db, user_id, t, lambda s, a, t=t: complete(s, t, a, dict(data)), "completada")
+        for t in ids
+    ]
 
 
 def _one(db: Database, user_id: int, task_id: int, action, done: str) -> BulkResult:  # type: ignore[no-untyped-def]

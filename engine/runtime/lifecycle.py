@@ -6,10 +6,11 @@ import copy
 import json
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from engine import definitions
+from engine.db import utcnow
 from engine.definitions.models import ProcessDefinition
 from engine.definitions.validate import START_FORM_PROPERTY, starters_of
 from engine.errors import DomainError, NotFound, PermissionDenied, ValidationError
@@ -18,7 +19,7 @@ from engine.runtime.actors import Actor
 from engine.runtime.advance import advance
 from engine.runtime.audit_context import record
 from engine.runtime.form_errors import check_form
-from engine.runtime.models import HumanTask, ProcessInstance
+from engine.runtime.models import HumanTask, ProcessInstance, ServiceCall
 from engine.runtime.routing import acting_position
 from engine.runtime.store import Run, load_run, new_workflow, save_run
 
@@ -43,11 +44,10 @@ def start_instance(
         raise ValidationError("data", "los datos iniciales deben ser un objeto JSON")
     if len(str(data).encode()) > MAX_START_DATA_BYTES:
         raise ValidationError("data", "los datos iniciales son demasiado grandes")
-    row = definitions.latest_definition(session, key)
-    if row is None:
+    definition = definitions.load_latest(session, key)
+    if definition is None:
         raise NotFound(f"no existe el proceso '{key}'")
     scope_unit_id = _scope(session, actor, scope)
-    definition = definitions.load(row)
     _require_starter(definition.properties, actor)
     start_form = definition.properties.get(START_FORM_PROPERTY)
     if start_form:
@@ -58,9 +58,9 @@ def start_instance(
         task.data.update(copy.deepcopy(data))
     household = data.get("co_hogar")
     instance = ProcessInstance(
-        definition_id=row.id,
-        process_key=row.key,
-        process_version=row.version,
+        definition_id=definition.id,
+        process_key=definition.key,
+        process_version=definition.version,
         scope_unit_id=scope_unit_id,
         household=str(household) if household else None,
         initiator_user_id=actor.user_id,
@@ -68,7 +68,7 @@ def start_instance(
     )
     session.add(instance)
     session.flush()
-    run = Run(session, instance, definition, workflow, actor)
+    run = Run(session, instance, definition, workflow, actor, open_rows={})  # none yet
     position = actor.positions[0].id if actor.positions else None
     record(run, "instance.started", position_id=position, data={"data": data})
     advance(run)
@@ -123,6 +123,11 @@ def resume(session: Session, instance_id: int, actor: Actor, reason: str = "") -
         session, instance_id, actor, expected="suspended", new="running", reason=reason
     )
     advance(run)  # timers that fell due while suspended fire now
+    session.execute(  # calls deferred while suspended go out with the next relay
+        update(ServiceCall)
+        .where(ServiceCall.instance_id == instance_id, ServiceCall.state == "pending")
+        .values(next_attempt_at=utcnow())
+    )
     return run.new_service_calls
 
 

@@ -27,6 +27,7 @@ from engine.services.catalog import get_operation
 from engine.services.registry import OperationContext
 
 BACKOFF_BASE_SECONDS = 5
+DEFER_SECONDS = 60  # a call of a suspended instance waits this long before it is sent again
 
 _calls = ServiceCall.__table__
 _INSTANCE_OF_CALL = (
@@ -64,20 +65,15 @@ def _run_and_complete(session: Session, db: Database, call_id: int) -> Outcome:
     call = session.get(ServiceCall, call_id, populate_existing=True)  # read under the lock
     if call is None or call.state in ("done", "failed"):
         return Outcome("skipped")  # a second delivery of a finished call does nothing
-    if run.instance.state == "suspended":
-        return Outcome("deferred", retry_in=60)
+    if run.instance.state == "suspended":  # the relay sends it again later (resume: at once)
+        call.next_attempt_at = utcnow() + timedelta(seconds=DEFER_SECONDS)
+        return Outcome("deferred", retry_in=DEFER_SECONDS)
     task = run.workflow.get_task_from_id(UUID(call.task_uuid))
     if task is None or task.state != TaskState.STARTED:
         call.state, call.finished_at = "done", utcnow()  # cancelled meanwhile
         return Outcome("skipped")
-    call.attempts += 1
+    attempt = call.attempts + 1  # stored with the result: one UPDATE of the call
     params = json.loads(call.params)
-    record(
-        run,
-        "service.started",
-        element_id=call.element_id,
-        data={"call": call.id, "attempt": call.attempts, "operation": call.operation},
-    )
     reporter = _ProgressReporter(db, call.id)
     ctx = OperationContext(
         session,
@@ -88,7 +84,7 @@ def _run_and_complete(session: Session, db: Database, call_id: int) -> Outcome:
         call.element_id,
     )
     result = get_operation(call.operation).func(ctx, params)
-    call.state, call.finished_at = "done", utcnow()
+    call.attempts, call.state, call.finished_at = attempt, "done", utcnow()
     call.progress_done, call.progress_total = reporter.last
     call.result = json.dumps(result, ensure_ascii=False, default=str)
     task.data[task.task_spec.result_variable] = json.loads(call.result)
@@ -97,7 +93,8 @@ def _run_and_complete(session: Session, db: Database, call_id: int) -> Outcome:
         run,
         "service.succeeded",
         element_id=call.element_id,
-        data={"call": call.id, "params": params, "result": json.loads(call.result)},
+        # the operation and its params are in this call's service.queued event
+        data={"call": call.id, "attempt": attempt, "result": json.loads(call.result)},
     )
     advance(run)
     return Outcome(

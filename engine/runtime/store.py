@@ -45,6 +45,9 @@ class Run:
     actor: Actor | None
     new_service_calls: list[int] = field(default_factory=list)
     new_tasks: list[NewTask] = field(default_factory=list)  # inbox rows this run created
+    # The instance's open inbox rows (ready or claimed) by task uuid, when the unit of work
+    # has read them under the lock already (None: the projection reads them).
+    open_rows: dict[str, Any] | None = None
 
 
 def lock_instance(
@@ -55,7 +58,7 @@ def lock_instance(
 ) -> ProcessInstance:
     """The instance row, locked and read fresh. ``instance_id`` may be a scalar subquery
     with a ``key`` parameter (the instance of a task or of a service call): one round trip."""
-    where = instance_id if isinstance(instance_id, ColumnElement) else bindparam("key")
+    where = instance_id if isinstance(instance_id, ColumnElement) else _BY_ID
     statement = _LOCKS.get(where)
     if statement is None:
         statement = _LOCKS[where] = (
@@ -71,6 +74,8 @@ def lock_instance(
     return instance
 
 
+_BY_ID = bindparam("key")
+# One statement per kind of lookup (by id; the prebuilt subqueries of a task or a call).
 _LOCKS: dict[ColumnElement[int], Select[tuple[ProcessInstance]]] = {}
 
 

@@ -31,6 +31,11 @@ _INSTANCE_OF_TASK = (
     select(_tasks.c.instance_id).where(_tasks.c.id == bindparam("key")).scalar_subquery()
 )
 _SELECT_TASK = select(_tasks).where(_tasks.c.id == bindparam("task"))
+# The instance's open rows: the task being completed is among them when it is still open,
+# and the projection then needs no query of its own.
+_SELECT_OPEN = select(_tasks).where(
+    _tasks.c.instance_id == bindparam("instance"), _tasks.c.state.in_(("ready", "claimed"))
+)
 _COMPLETE_TASK = update(_tasks).where(_tasks.c.id == bindparam("task"))
 
 
@@ -140,7 +145,12 @@ def complete(
 ) -> Completion:
     run = _lock(session, task_id, actor)
     connection = session.connection()
-    row = connection.execute(_SELECT_TASK, {"task": task_id}).one()  # read after the lock
+    open_rows = {  # read after the lock
+        r.task_uuid: r for r in connection.execute(_SELECT_OPEN, {"instance": run.instance.id})
+    }
+    row = next((r for r in open_rows.values() if r.id == task_id), None)
+    if row is None:  # no longer open: read it to say why
+        row = connection.execute(_SELECT_TASK, {"task": task_id}).one()
     _check_open(run, row, task_id)
     position = _acting_as(session, actor, row)
     if row.assignee_user_id not in (None, actor.user_id):
@@ -162,6 +172,8 @@ def complete(
     }
     connection.execute(_COMPLETE_TASK, {"task": task_id, **done})
     refresh_loaded(session, HumanTask, task_id, done)
+    del open_rows[row.task_uuid]
+    run.open_rows = open_rows
     record(
         run,
         "task.completed",
@@ -211,11 +223,11 @@ def _check_separation(session: Session, run: Run, row: HumanTask | Row[Any], act
 
 def _diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
     """Which variables of the task's data the completion changed (values are in the
-    submitted data, so they are not repeated here)."""
+    submitted data, so they are not repeated here); ``removed`` only when some were."""
     changed = sorted(
         k
         for k, v in after.items()
         if not k.startswith("spiff__") and (k not in before or before[k] != v)
     )
     removed = sorted(k for k in before if k not in after)
-    return {"changed": changed, "removed": removed}
+    return {"changed": changed, "removed": removed} if removed else {"changed": changed}

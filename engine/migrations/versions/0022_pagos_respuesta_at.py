@@ -21,8 +21,7 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("respuesta_at", sa.DateTime(timezone=True), nullable=True))
     # the responses registered before this revision: their last update is the best known time
     op.execute(
-        "UPDATE pagos_liquidacion SET respuesta_at = updated_at "
-        "WHERE respuesta_archivo IS NOT NULL"
+        "UPDATE pagos_liquidacion SET respuesta_at = updated_at WHERE respuesta_archivo IS NOT NULL"
     )
 
 
