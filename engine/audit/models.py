@@ -17,6 +17,7 @@ from sqlalchemy import (
     case,
     literal,
     select,
+    text,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Mapped, aliased, column_property, mapped_column
@@ -56,7 +57,14 @@ class AuditEvent(Base):
         # by process or by time alone, so those have no index (migration 0021).
         Index("ix_audit_event_instance_seq", "instance_id", "seq"),
         Index("ix_audit_event_actor_seq", "actor_user_id", "seq"),
-        Index("ix_audit_event_household_seq", "household", "seq"),
+        # most events concern no household: only those that do are indexed (migration 0023)
+        Index(
+            "ix_audit_event_household_seq",
+            "household",
+            "seq",
+            sqlite_where=text("household IS NOT NULL"),
+            postgresql_where=text("household IS NOT NULL"),
+        ),
     )
 
     seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
