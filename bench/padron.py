@@ -2,10 +2,12 @@
 
 (a) ``juntos padron generate``: households per second;
 (b) the SISFOH import: rows per second, rows being hogares + miembros. SQLite: parse and
-    check each value in Python, stage with executemany. PostgreSQL: the C csv reader feeds
-    COPY into raw text tables, every value is checked in SQL, foreign-key triggers are
-    skipped for what the set checks proved. Then, on both, set-based SQL, the first
-    validation and the segmentation;
+    check each value in Python, stage with executemany, then set-based SQL. PostgreSQL: the
+    files go to COPY as they are (the server parses them) into raw text tables; into an
+    empty padrón (as here) the first load then checks and inserts each table with one
+    INSERT … SELECT, builds the padrón's secondary indexes after the rows and skips the
+    foreign-key triggers for what the checks proved; the phases (s) say where the time
+    went. Then the first validation and the segmentation;
 (c) in the same run, a naive import — per-row ORM: look each hogar and member up, add it,
     flush — over a slice of the same files, and the ratio (b)/(c);
 and the peak RSS of the process (the import streams: it must not grow with the file).

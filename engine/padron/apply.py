@@ -100,6 +100,16 @@ def insert_hogares(session: Session, batch_id: int, at: datetime, on: date) -> t
         session,
         Hogar.__table__.insert().from_select([*columns, "created_at", "updated_at"], rows),
     )
+    insert_entries(session, batch_id, at)
+    validated = session.scalar(
+        select(func.count()).where(Hogar.alta_batch_id == batch_id, Hogar.estado == "validado")
+    )
+    return inserted, validated or 0
+
+
+def insert_entries(session: Session, batch_id: int, at: datetime) -> None:
+    """The history row of each hogar the batch brought in: its entry into the padrón (from no
+    state to its first), with the cause."""
     history = select(
         Hogar.id,
         null(),
@@ -111,10 +121,6 @@ def insert_hogares(session: Session, batch_id: int, at: datetime, on: date) -> t
         literal(batch_id, Integer),
     ).where(Hogar.alta_batch_id == batch_id)
     session.execute(HogarEstadoHistorial.__table__.insert().from_select(HISTORY_COLUMNS, history))
-    validated = session.scalar(
-        select(func.count()).where(Hogar.alta_batch_id == batch_id, Hogar.estado == "validado")
-    )
-    return inserted, validated or 0
 
 
 def _count(session: Session, statement) -> int:  # type: ignore[no-untyped-def]

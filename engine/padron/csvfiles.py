@@ -185,7 +185,10 @@ class Header:
     present_optional: tuple[str, ...]
 
 
-def _header(src: SourceFile, line: str, required: Sequence[str], optional: Sequence[str]) -> Header:
+def header_of(
+    src: SourceFile, line: str, required: Sequence[str], optional: Sequence[str]
+) -> Header:
+    """The header line checked: delimiter (comma or semicolon), columns, optional ones present."""
     delimiter = ";" if line.count(";") > line.count(",") else ","
     columns = tuple(c.strip().lower() for c in next(csv.reader([line], delimiter=delimiter)))
     missing = [c for c in required if c not in columns]
@@ -222,7 +225,7 @@ def open_rows(
     line of the row just read) and the open file, which the caller closes."""
     handle = src.path.open(encoding=src.encoding, newline="")
     try:
-        header = _header(src, handle.readline(), required, optional)
+        header = header_of(src, handle.readline(), required, optional)
     except BaseException:
         handle.close()
         raise

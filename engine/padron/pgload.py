@@ -7,15 +7,21 @@ or NULL when it is wrong, straight into the typed staging tables that ``checks``
 ``apply`` use. Only the rows found wrong come back to Python, where the checkers of
 ``fields`` say why: one wording of each reason, whatever the database.
 
-Python's part per row is the C csv reader and writer (to keep each row's line number and
-refuse a ragged row as a structural error); the per-value checks cost it nothing.
+A file PostgreSQL's CSV parser reads exactly as Python's csv module does (``copy_plain``:
+every quote around a whole field on one line, no lone carriage return, no blank line, no
+line near the csv module's field limit) goes to ``COPY`` as it is, bytes and encoding, and
+the server numbers its lines; any other file, or one the server refuses, is read by
+Python's C csv reader and writer row by row (``copy_file``), which keeps each row's line and
+refuses a ragged row or a broken quote as a structural error.
 """
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
-from collections.abc import Callable, Iterator, Sequence
+import re
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
@@ -23,7 +29,15 @@ from datetime import date
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from engine.padron.csvfiles import ErrorLog, SourceFile, numbered_rows, open_rows
+from engine.padron.csvfiles import (
+    CHUNK,
+    ErrorLog,
+    Header,
+    SourceFile,
+    header_of,
+    numbered_rows,
+    open_rows,
+)
 from engine.padron.fields import EARLIEST_BIRTH, FALSE, TRUE, Bad, Checker
 
 COPY_CHUNK = 1 << 20  # characters buffered before each write to COPY
@@ -54,6 +68,11 @@ _FUNCTIONS = (
       WHEN '0/0/0000' THEN pg_temp.padron_ymd(
         substr(v, 5, 4)::int, substr(v, 3, 1)::int, substr(v, 1, 1)::int)
     END $$""",
+    # the first load's answer to a value it cannot take as it is: the import falls back to
+    # the checks row by row, which say what is wrong and where (a data exception, SQLSTATE 22)
+    r"""CREATE OR REPLACE FUNCTION pg_temp.padron_rechazo() RETURNS text LANGUAGE plpgsql
+    VOLATILE AS $$ BEGIN RAISE EXCEPTION 'padron: valor no aceptado en la primera carga'
+    USING ERRCODE = '22000'; END $$""",
 )
 
 
@@ -106,9 +125,11 @@ def sql_one_of(column: str, values: Sequence[str]) -> str:
 def sql_flag(column: str) -> str:
     value = _upper(column)
     true = sorted({*TRUE, *(v.replace("Í", "í") for v in TRUE)})  # 'sí' → 'Sí' in ASCII
+    # '0' and '1', the common case, without upper-casing
     return (
+        f"CASE {t(column)} WHEN '0' THEN false WHEN '1' THEN true ELSE "
         f"CASE WHEN {value} IN ({_sql_list(true)}) THEN true "
-        f"WHEN {value} IN ({_sql_list(sorted(FALSE))}) THEN false END"
+        f"WHEN {value} IN ({_sql_list(sorted(FALSE))}) THEN false END END"
     )
 
 
@@ -142,9 +163,23 @@ def date_join(column: str, days: bool) -> str:
     return f"LEFT JOIN {DAYS} d_{column} ON d_{column}.txt = {t(column)}" if days else ""
 
 
-def sql_birth_date(column: str, on: date, days: bool) -> str:
-    """fields.birth_date: a date between 1900-01-01 and the day of the import."""
-    value = sql_date(column, days)
+def sql_date_as_is(column: str) -> str:
+    """The first load's reading of a date (``firstload``): one written exactly as ISO
+    (2025-03-31) or dd/mm/yyyy (31/03/2025) writes it back, else NULL — or the cast's error:
+    no day the staging would not read the same. Needs DateStyle 'ISO, DMY'. A hash lookup in
+    the table of days costs several times more."""
+    v = t(column)
+    return (
+        f"CASE WHEN octet_length({v}) = 10 THEN CASE WHEN substr({v}, 3, 1) = '/' "
+        f"THEN CASE WHEN to_char({v}::date, 'DD/MM/YYYY') = {v} THEN {v}::date END "
+        f"WHEN {v}::date::text = {v} THEN {v}::date END END"
+    )
+
+
+def sql_birth_date(column: str, on: date, days: bool, as_is: bool = False) -> str:
+    """fields.birth_date: a date between 1900-01-01 and the day of the import (``as_is``:
+    read by ``sql_date_as_is``)."""
+    value = sql_date_as_is(column) if as_is else sql_date(column, days)
     return (
         f"CASE WHEN {value} BETWEEN DATE '{EARLIEST_BIRTH.isoformat()}' "
         f"AND DATE '{on.isoformat()}' THEN {value} END"
@@ -176,9 +211,14 @@ def create_functions(session: Session) -> None:
         session.execute(text(statement))
 
 
-def create_raw(session: Session, table: str, columns: Sequence[str]) -> None:
+def create_raw(
+    session: Session, table: str, columns: Sequence[str], numbered: bool = False
+) -> None:
+    """The raw table of a file: its line, then one text column per column of the file.
+    ``numbered``: the server numbers the rows from line 2 (each row one line, in order)."""
     body = ", ".join(f"{c} text" for c in columns)
-    session.execute(text(f"CREATE TEMPORARY TABLE {table} (line integer, {body})"))
+    line = "line integer" + (" GENERATED ALWAYS AS IDENTITY (START WITH 2)" if numbered else "")
+    session.execute(text(f"CREATE TEMPORARY TABLE {table} ({line}, {body})"))
 
 
 def copy_file(
@@ -217,6 +257,129 @@ def copy_file(
     return header.present_optional, rows
 
 
+class NotPlain(Exception):
+    """The file needs Python's csv reader: PostgreSQL's might read it otherwise."""
+
+
+_QUOTED = re.compile(rb'"[^"\r\n]*(?:""[^"\r\n]*)*"')  # a quoted field on one line
+_MARK = b"\x00"  # never in a file that passed inspect_file
+# Python's csv refuses a field longer than csv.field_size_limit() (131,072 characters): a
+# line with no newline in some aligned window of half that many bytes goes to Python.
+_WINDOW = csv.field_size_limit() // 2
+_COPY_ENCODING = {"utf-8": "UTF8", "utf-8-sig": "UTF8", "cp1252": "WIN1252"}
+
+
+def _bad_marks(delimiter: bytes) -> tuple[re.Pattern[bytes], re.Pattern[bytes]]:
+    """A mark followed by anything but a delimiter or a line end; and, in the reversed text,
+    a mark preceded by anything but a delimiter or a line start (searched from the mark)."""
+    d = re.escape(delimiter)
+    return re.compile(_MARK + b"[^\r\n" + d + b"]"), re.compile(_MARK + b"[^\n" + d + b"]")
+
+
+_BAD_MARKS = {d: _bad_marks(d) for d in (b",", b";")}
+
+
+def _plain(lines: bytes, delimiter: bytes) -> bool:
+    """Whether the whole lines ``lines`` read the same with PostgreSQL's CSV parser as with
+    Python's csv module (strict): line ends are LF or CRLF; every quote belongs to a quoted
+    field that is a whole field on one line (after a delimiter or the line's start, before a
+    delimiter or the line's end); no line is long enough for Python's field limit."""
+    if lines.count(b"\r") != lines.count(b"\r\n"):
+        return False
+    for start in range(0, len(lines), _WINDOW):
+        if lines.find(b"\n", start, start + _WINDOW) < 0:
+            return False
+    if b'"' not in lines:
+        return True
+    marked = _QUOTED.sub(_MARK, lines)
+    if b'"' in marked:
+        return False
+    bad_after, bad_before = _BAD_MARKS[delimiter]
+    return not bad_after.search(marked) and not bad_before.search(marked[::-1])
+
+
+def copy_plain(
+    session: Session,
+    src: SourceFile,
+    table: str,
+    required: Sequence[str],
+    optional: Sequence[str] = (),
+    *,
+    on_rows: Callable[[int], None] | None = None,
+) -> tuple[Header, int]:
+    """Sends ``src`` to ``COPY`` as it is (the server parses it) into the raw table ``table``,
+    whose lines the server numbers. Raises ``NotPlain`` when the file needs Python's reader
+    (``_plain``) or has a row that is not one line; a file the server refuses raises its
+    error. The caller runs this in a savepoint and falls back to ``copy_file``."""
+    with src.path.open("rb") as handle:
+        first = handle.readline()
+        if first.count(b"\r") != first.count(b"\r\n"):
+            raise NotPlain
+        header = header_of(src, codecs.decode(first, src.encoding), required, optional)
+        create_raw(session, table, header.columns, numbered=True)
+        names = ", ".join(header.columns)
+        options = (
+            f"FORMAT csv, DELIMITER '{header.delimiter}', "
+            f"ENCODING '{_COPY_ENCODING[src.encoding]}', FORCE_NOT_NULL ({names})"
+        )
+        delimiter = header.delimiter.encode()
+        lines, tail = 0, b""
+        raw = session.connection().connection.driver_connection
+        with raw.cursor() as cursor:  # type: ignore[union-attr]
+            with cursor.copy(f"COPY {table} ({names}) FROM STDIN ({options})") as copy:
+                while chunk := handle.read(CHUNK):
+                    chunk = tail + chunk
+                    cut = chunk.rfind(b"\n") + 1
+                    if not cut and len(chunk) >= 2 * _WINDOW:
+                        raise NotPlain
+                    whole, tail = chunk[:cut], chunk[cut:]
+                    if not _plain(whole, delimiter):
+                        raise NotPlain
+                    copy.write(whole)
+                    lines += whole.count(b"\n")
+                    if on_rows:
+                        on_rows(lines)
+                if tail:
+                    if not _plain(tail + b"\n", delimiter):
+                        raise NotPlain
+                    copy.write(tail)
+                    lines += 1
+            rows = cursor.rowcount
+    if rows != lines:  # a row over several lines, or the end-of-data marker
+        raise NotPlain
+    return header, rows
+
+
+def typed_select(  # noqa: PLR0917
+    raw: str,
+    columns: Sequence[Column],
+    extra: Sequence[tuple[str, str]] = (),
+    joins: str = "",
+    trim: Collection[str] | None = None,
+    sql: Mapping[str, str] | None = None,
+) -> str:
+    """SELECT of ``raw``'s line, the SQL form of each column (NULL where wrong; ``sql``
+    replaces some) and ``extra`` (name, SQL) pairs. The values are trimmed first, only those
+    of ``trim`` if given: every other column's SQL then takes the value as it is in the file,
+    and a value with spaces around it comes out NULL — never another value than its trimmed
+    form would give."""
+    sql = sql or {}
+    values = ", ".join(
+        [
+            "r.line",
+            *[f"{sql.get(c.name, c.sql)} AS {c.name}" for c in columns],
+            *[f"{s} AS {n}" for n, s in extra],
+        ]
+    )
+    inner = [
+        f"pg_temp.padron_trim({c.name}) AS {c.name}" if trim is None or c.name in trim else c.name
+        for c in columns
+    ]
+    # OFFSET 0 keeps the subquery whole, so each value is trimmed once, not once per use
+    source = f"(SELECT {', '.join(['line', *inner])} FROM {raw} OFFSET 0) r"
+    return f"SELECT {values} FROM {source} {joins}"
+
+
 def stage_typed(  # noqa: PLR0917
     session: Session,
     raw: str,
@@ -228,11 +391,8 @@ def stage_typed(  # noqa: PLR0917
     """INSERT INTO ``staged`` the SQL form of each column (NULL where wrong) and ``extra``
     (name, SQL) pairs."""
     names = ", ".join(["line", *[c.name for c in columns], *[n for n, _ in extra]])
-    values = ", ".join(["r.line", *[c.sql for c in columns], *[s for _, s in extra]])
-    # OFFSET 0 keeps the subquery whole, so each value is trimmed once, not once per use
-    trimmed = ", ".join(["line", *[f"pg_temp.padron_trim({c.name}) AS {c.name}" for c in columns]])
-    source = f"(SELECT {trimmed} FROM {raw} OFFSET 0) r"
-    session.execute(text(f"INSERT INTO {staged} ({names}) SELECT {values} FROM {source} {joins}"))
+    select = typed_select(raw, columns, extra, joins)
+    session.execute(text(f"INSERT INTO {staged} ({names}) {select}"))
 
 
 @dataclass(frozen=True)
@@ -332,7 +492,7 @@ def checked_by_the_import(session: Session) -> Iterator[bool]:
     for statement in _PARENTS:
         session.execute(text(statement))
     session.execute(text("SET LOCAL session_replication_role = replica"))
-    try:
-        yield True
-    finally:
-        session.execute(text("SET LOCAL session_replication_role = origin"))
+    # on an error the transaction (or the savepoint around this) rolls back, and the setting
+    # with it: no statement may run in a transaction that failed
+    yield True
+    session.execute(text("SET LOCAL session_replication_role = origin"))

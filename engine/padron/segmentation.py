@@ -6,9 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
-from sqlalchemy.sql import Select
 
 from engine.org.models import Unit
 from engine.padron.models import Hogar, Ubigeo
@@ -65,26 +64,34 @@ class Segmentation:
         return out
 
 
-def segment(session: Session, hogar_ids: Select) -> Segmentation:  # type: ignore[type-arg]
-    """Counts the hogares of ``hogar_ids`` (a select of ``Hogar.id``) per place."""
-    chosen = hogar_ids.subquery()
-    place = (
-        Unit.code,
-        Unit.name,
-        Ubigeo.departamento,
-        Ubigeo.provincia,
-        Ubigeo.ubigeo,
-        Ubigeo.distrito,
-        Hogar.centro_poblado,
+def segment(session: Session, *where: ColumnElement[bool]) -> Segmentation:
+    """Counts the hogares that meet ``where`` (conditions on ``Hogar``) per place: counted
+    per (UT, district, centro poblado) in one pass over the hogares, then named."""
+    counted = (
+        select(
+            Hogar.ut_unit_id,
+            Hogar.ubigeo,
+            Hogar.centro_poblado,
+            func.count().label("hogares"),
+        )
+        .where(*where)
+        .group_by(Hogar.ut_unit_id, Hogar.ubigeo, Hogar.centro_poblado)
+        .subquery()
     )
     query = (
-        select(*place, func.count())
-        .select_from(Hogar)
-        .join(chosen, chosen.c[0] == Hogar.id)
-        .join(Ubigeo, Ubigeo.ubigeo == Hogar.ubigeo)
-        .join(Unit, Unit.id == Hogar.ut_unit_id)
-        .group_by(*place)
-        .order_by(Unit.code, Ubigeo.ubigeo, Hogar.centro_poblado)
+        select(
+            Unit.code,
+            Unit.name,
+            Ubigeo.departamento,
+            Ubigeo.provincia,
+            Ubigeo.ubigeo,
+            Ubigeo.distrito,
+            counted.c.centro_poblado,
+            counted.c.hogares,
+        )
+        .join(Ubigeo, Ubigeo.ubigeo == counted.c.ubigeo)
+        .join(Unit, Unit.id == counted.c.ut_unit_id)
+        .order_by(Unit.code, Ubigeo.ubigeo, counted.c.centro_poblado)
     )
     root = Node("", "")
     for ut, ut_name, dep, prov, ubigeo, dist, cp, n in session.execute(query):

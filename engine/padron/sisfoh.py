@@ -7,6 +7,12 @@ line, column, reason) and nothing is written — a relación half applied would 
 padrón matching neither the old list nor the new one. Importing the same two files again
 (same sha256) is reported as already imported and writes nothing; files with the same
 content under other bytes change no row either (row-level upsert of what differs).
+
+SQLite checks each value in Python and stages the rows; PostgreSQL copies the files into raw
+tables (``pgload``) and checks each value in SQL. On PostgreSQL, while the padrón is empty,
+the first load (``firstload``) applies the raw tables straight into the padrón, in a
+savepoint; whatever it does not take as it is, the savepoint rolls back and the import goes
+on row by row, which reports the errors or applies the files as any later import.
 """
 
 from __future__ import annotations
@@ -16,17 +22,19 @@ import time
 from collections.abc import Callable, Sequence
 from contextlib import nullcontext
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+import psycopg
 from sqlalchemy import select
 from sqlalchemy import text as sql
+from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.orm import Session
 
 from engine.clock import today
 from engine.db import utcnow
-from engine.padron import apply, pgload
+from engine.padron import apply, firstload, pgload
 from engine.padron.checks import check_staged
 from engine.padron.csvfiles import (
     ErrorLog,
@@ -199,6 +207,7 @@ class _Meter:
     lines: int
     hogares_rows: int = 0
     _last: float = 0.0
+    _high: int = 0
 
     @property
     def total(self) -> int:
@@ -206,9 +215,12 @@ class _Meter:
 
     def _send(self, done: int, force: bool = False) -> None:
         now = time.monotonic()
+        # never back: a first load that falls back to the checks row by row goes on from
+        # where it was
+        done = self._high = max(self._high, min(done, self.total))
         if force or now - self._last >= REPORT_EVERY_S:
             self._last = now
-            self.report(min(done, self.total), self.total)
+            self.report(done, self.total)
 
     def hogares(self, rows: int) -> None:
         self.hogares_rows = rows
@@ -295,67 +307,125 @@ def _miembro_sql(on: date, present: tuple[str, ...], days: bool) -> dict[str, st
     }
 
 
-def _stage_postgresql(session: Session, run: _Run, unit_ids: dict[str, int]) -> tuple[int, int]:
-    """COPY both files into raw tables, then stage and check them with SQL (pgload)."""
+@dataclass(frozen=True)
+class _RawFile:
+    """A file in its raw table (``pgload``), and the SQL that reads each of its values:
+    ``joins`` brings the catalogue (UT of each ubigeo), ``days`` the table of days."""
+
+    src: SourceFile
+    raw: str
+    columns: list[pgload.Column]
+    extra: list[tuple[str, str]]
+    joins: str
+    days: str
+    rows: int
+
+    def as_is(self, dates: dict[str, str]) -> str:
+        """What the first load reads: only free text trimmed, ``dates`` as written."""
+        return pgload.typed_select(self.raw, self.columns, self.extra, self.joins, FREE_TEXT, dates)
+
+    @property
+    def names(self) -> list[str]:
+        return [c.name for c in self.columns] + [n for n, _ in self.extra]
+
+
+@dataclass(frozen=True)
+class _RawFiles:
+    hogares: _RawFile
+    miembros: _RawFile
+    days: bool  # the staging reads dates with the table of days (many rows)
+
+
+def _copy_raw(  # noqa: PLR0917
+    session: Session,
+    src: SourceFile,
+    table: str,
+    required: Sequence[str],
+    optional: Sequence[str],
+    on_rows: Callable[[int], None],
+) -> tuple[tuple[str, ...], int]:
+    """COPY of ``src`` as it is when PostgreSQL reads it as Python would, else row by row
+    through Python's csv reader (which then finds any structural error)."""
+    try:
+        with session.begin_nested():
+            header, rows = pgload.copy_plain(
+                session, src, table, required, optional, on_rows=on_rows
+            )
+            return header.present_optional, rows
+    except (pgload.NotPlain, psycopg.DataError) as exc:
+        log.info("sisfoh import: %s read row by row (%s)", src.name, type(exc).__name__)
+    return pgload.copy_file(session, src, table, required, optional, on_rows=on_rows)
+
+
+def _load_postgresql(session: Session, run: _Run, unit_ids: dict[str, int]) -> _RawFiles:
+    """COPY both files into raw tables (pgload), with the SQL that reads their values."""
     pgload.create_functions(session)
     ut_of = [{"u": u, "id": unit_ids[d.ut_code]} for u, d in districts().items() if d.ut_code]
     session.execute(sql(f"CREATE TEMPORARY TABLE {RAW_UT} (ubigeo text PRIMARY KEY, id int)"))
     session.execute(sql(f"INSERT INTO {RAW_UT} VALUES (:u, :id)"), ut_of)
-    _, n_hogares = pgload.copy_file(
-        session, run.hogares, RAW_HOGAR, HOGARES_COLUMNS, on_rows=run.meter.hogares
+    _, n_hogares = _copy_raw(
+        session, run.hogares, RAW_HOGAR, HOGARES_COLUMNS, (), run.meter.hogares
     )
     run.meter.hogares(n_hogares)
-    present, n_miembros = pgload.copy_file(
-        session,
-        run.miembros,
-        RAW_MIEMBRO,
-        MIEMBROS_COLUMNS,
-        MIEMBROS_OPTIONAL,
-        on_rows=run.meter.miembros,
+    present, n_miembros = _copy_raw(
+        session, run.miembros, RAW_MIEMBRO, MIEMBROS_COLUMNS, MIEMBROS_OPTIONAL, run.meter.miembros
     )
     run.optional_present = present
     run.lap("copy")
     days = n_hogares + n_miembros >= pgload.DAYS_FROM_ROWS
-    if days:
-        pgload.create_days(session)
     checks = _hogar_checks(unit_ids)
-    hogar = [pgload.Column(n, expr, checks[n]) for n, expr in _hogar_sql(days).items()]
-    pgload.stage_typed(
-        session,
+    hogares = _RawFile(
+        run.hogares,
         RAW_HOGAR,
-        STG_HOGAR.name,
-        hogar,
-        extra=[("ut_unit_id", "u.id")],
-        joins=f"LEFT JOIN {RAW_UT} u ON u.ubigeo = {pgload.t('ubigeo')} "
-        + pgload.date_join("cse_vigencia_fin", days),
+        [pgload.Column(n, expr, checks[n]) for n, expr in _hogar_sql(days).items()],
+        [("ut_unit_id", "u.id")],
+        f"LEFT JOIN {RAW_UT} u ON u.ubigeo = {pgload.t('ubigeo')}",
+        pgload.date_join("cse_vigencia_fin", days),
+        n_hogares,
     )
     checks = _miembro_checks(run.on)
-    miembro = [
-        pgload.Column(n, expr, checks[n]) for n, expr in _miembro_sql(run.on, present, days).items()
-    ]
-    absent = [(c, "''") for c in MIEMBROS_OPTIONAL if c not in present]
-    pgload.stage_typed(
-        session,
-        RAW_MIEMBRO,
-        STG_MIEMBRO.name,
-        miembro,
-        extra=absent,
-        joins=pgload.date_join("fecha_nacimiento", days),
-    )
-    run.lap("valores")
-    bad = pgload.refuse_wrong(session, run.hogares, RAW_HOGAR, STG_HOGAR.name, hogar, run.errors)
-    bad += pgload.refuse_wrong(
-        session,
+    miembros = _RawFile(
         run.miembros,
         RAW_MIEMBRO,
+        [
+            pgload.Column(n, expr, checks[n])
+            for n, expr in _miembro_sql(run.on, present, days).items()
+        ],
+        [(c, "''") for c in MIEMBROS_OPTIONAL if c not in present],
+        "",
+        pgload.date_join("fecha_nacimiento", days),
+        n_miembros,
+    )
+    return _RawFiles(hogares, miembros, days)
+
+
+def _drop_raw(session: Session) -> None:
+    for table in (RAW_HOGAR, RAW_MIEMBRO, RAW_UT):
+        session.execute(sql(f"DROP TABLE {table}"))
+
+
+def _stage_postgresql(session: Session, run: _Run, files: _RawFiles) -> None:
+    """Stages and checks the raw files with SQL (pgload), each value and each row."""
+    h, m = files.hogares, files.miembros
+    if files.days:
+        pgload.create_days(session)
+    for file, staged in ((h, STG_HOGAR), (m, STG_MIEMBRO)):
+        joins = f"{file.joins} {file.days}"
+        pgload.stage_typed(session, file.raw, staged.name, file.columns, file.extra, joins)
+    run.lap("valores")
+    pgload.refuse_wrong(session, h.src, h.raw, STG_HOGAR.name, h.columns, run.errors)
+    pgload.refuse_wrong(
+        session,
+        m.src,
+        m.raw,
         STG_MIEMBRO.name,
-        miembro,
+        m.columns,
         run.errors,
         [pgload.RowRule("gestante", "s.gestante AND s.sexo <> 'F'", GESTANTE_F)],
     )
-    for table in (RAW_HOGAR, RAW_MIEMBRO, RAW_UT, *([pgload.DAYS] if days else [])):
-        session.execute(sql(f"DROP TABLE {table}"))
-    return n_hogares, n_miembros
+    _drop_raw(session)
+    if files.days:
+        session.execute(sql(f"DROP TABLE {pgload.DAYS}"))
 
 
 @dataclass
@@ -427,7 +497,12 @@ def import_sisfoh(
     ensure_geography(session)
     create_staging(session)
     if session.get_bind().dialect.name == "postgresql":
-        n_hogares, n_miembros = _stage_postgresql(session, run, unit_ids)
+        raw = _load_postgresql(session, run, unit_ids)
+        n_hogares, n_miembros = raw.hogares.rows, raw.miembros.rows
+        first = _first_load(session, run, raw, imported_by, files)
+        if first is not None:
+            return first
+        _stage_postgresql(session, run, raw)
     else:
         n_hogares = _stage_hogares(session, run, unit_ids)
         run.lap("carga_hogares")
@@ -439,18 +514,10 @@ def import_sisfoh(
     run.lap("controles")
     if run.errors.total:
         _refuse(run)
-    return _apply(session, run, imported_by, on, files, (n_hogares, n_miembros))
+    return _apply(session, run, imported_by, files, (n_hogares, n_miembros))
 
 
-def _apply(  # noqa: PLR0917
-    session: Session,
-    run: _Run,
-    imported_by: str,
-    on: date,
-    files: list[dict[str, Any]],
-    rows: tuple[int, int],
-) -> ImportResult:
-    at = utcnow()
+def _new_batch(session: Session, run: _Run, imported_by: str, at: datetime) -> ImportBatch:
     batch = ImportBatch(
         kind="sisfoh",
         hogares_file=run.hogares.name[:255],
@@ -463,6 +530,20 @@ def _apply(  # noqa: PLR0917
     )
     session.add(batch)
     session.flush()
+    return batch
+
+
+def _apply(
+    session: Session,
+    run: _Run,
+    imported_by: str,
+    files: list[dict[str, Any]],
+    rows: tuple[int, int],
+) -> ImportResult:
+    """Applies the checked staging tables: row-level upsert, then the first validation of
+    the hogares already in the padrón that now qualify."""
+    on, at = run.on, utcnow()
+    batch = _new_batch(session, run, imported_by, at)
     run.meter.phase("aplicacion")
     postgres = session.get_bind().dialect.name == "postgresql"
     with pgload.checked_by_the_import(session) if postgres else nullcontext():
@@ -484,8 +565,8 @@ def _apply(  # noqa: PLR0917
             ).changed
     run.lap("aplicacion")
     run.meter.phase("segmentacion")
-    elegibles = select(Hogar.id).join(STG_HOGAR, STG_HOGAR.c.co_hogar == Hogar.co_hogar)
-    segmentation = segment(session, elegibles.where(Hogar.estado == "validado"))
+    in_file = Hogar.co_hogar.in_(select(STG_HOGAR.c.co_hogar))
+    segmentation = segment(session, in_file, Hogar.estado == "validado")
     counts = {
         "hogares_filas": rows[0],
         "hogares_nuevos": inserted,
@@ -499,6 +580,17 @@ def _apply(  # noqa: PLR0917
         "validados": validated_new + waiting,
         "hogares_elegibles": segmentation.total,
     }
+    return _finish(session, run, batch, files, counts, segmentation)
+
+
+def _finish(  # noqa: PLR0917
+    session: Session,
+    run: _Run,
+    batch: ImportBatch,
+    files: list[dict[str, Any]],
+    counts: dict[str, int],
+    segmentation: Segmentation,
+) -> ImportResult:
     batch.counts = counts
     drop_staging(session)
     session.flush()
@@ -506,3 +598,91 @@ def _apply(  # noqa: PLR0917
     run.meter.finished()
     log.info("sisfoh import: batch %s applied: %s", batch.id, counts)
     return ImportResult(batch.id, False, files, counts, segmentation, run.phases)
+
+
+# values the first load trims: free text (the staging trims every value; every other column's
+# SQL refuses a value with spaces around it, and the import then goes row by row)
+FREE_TEXT = ("centro_poblado", "direccion", "ap_paterno", "ap_materno", "nombres")
+
+
+def _first_load(
+    session: Session, run: _Run, raw: _RawFiles, imported_by: str, files: list[dict[str, Any]]
+) -> ImportResult | None:
+    """When the padrón is empty, applies the raw files straight into it (``firstload``) in a
+    savepoint; None, with the savepoint rolled back, when the padrón is not empty or the
+    first load refused something: the import then goes row by row."""
+    try:
+        with session.begin_nested():
+            if not firstload.padron_is_empty(session):
+                raise _NotEmpty
+            return _apply_first_load(session, run, raw, imported_by, files)
+    except _NotEmpty:
+        return None
+    except (firstload.Refused, DataError, IntegrityError) as exc:
+        # the class only: a database's message may quote the values (personal data)
+        log.info("sisfoh import: first load stopped (%s); checking row by row", _why(exc))
+        return None
+
+
+class _NotEmpty(Exception):
+    pass
+
+
+def _why(exc: Exception) -> str:
+    orig = getattr(exc, "orig", None)
+    return f"{type(orig).__name__} {getattr(orig, 'sqlstate', '')}" if orig else type(exc).__name__
+
+
+def _apply_first_load(
+    session: Session, run: _Run, raw: _RawFiles, imported_by: str, files: list[dict[str, Any]]
+) -> ImportResult:
+    at = utcnow()
+    batch = _new_batch(session, run, imported_by, at)
+    h, m = raw.hogares, raw.miembros
+    run.meter.phase("aplicacion")
+    # JIT compiling these statements' expressions costs more than it saves; dates are read
+    # as ISO or day first (pgload.sql_date_as_is)
+    session.execute(sql("SET LOCAL jit = off"))
+    datestyle = session.scalar(sql("SELECT current_setting('DateStyle')"))
+    session.execute(sql("SET LOCAL DateStyle = 'ISO, DMY'"))
+    with pgload.checked_by_the_import(session):
+        rebuild = h.rows + m.rows >= firstload.REBUILD_FROM_ROWS
+        indexes = firstload.drop_secondary_indexes(session) if rebuild else []
+        vigencia = {"cse_vigencia_fin": pgload.sql_date_as_is("cse_vigencia_fin")}
+        hogares = firstload.typed(h.as_is(vigencia), h.names, STG_HOGAR)
+        firstload.insert_hogares(session, hogares, batch.id, at, run.on)
+        session.execute(sql(f"ANALYZE {Hogar.__tablename__}"))  # plans by hashing, not sorting
+        firstload.refuse_repeated_titular(session, batch.id)
+        run.lap("hogares")
+        birth = pgload.sql_birth_date("fecha_nacimiento", run.on, days=False, as_is=True)
+        # a code that matches a hogar of the padrón is a right code: no need to check it
+        miembros = firstload.typed(
+            m.as_is({"fecha_nacimiento": birth, "co_hogar": pgload.t("co_hogar")}),
+            m.names,
+            STG_MIEMBRO,
+        )
+        firstload.insert_miembros(session, miembros, at)
+        run.lap("miembros")
+        apply.insert_entries(session, batch.id, at)
+        run.lap("historial")
+        firstload.build_indexes(session, indexes)
+        run.lap("indices")
+    session.execute(sql("SELECT set_config('DateStyle', :style, true)"), {"style": datestyle})
+    _drop_raw(session)
+    run.meter.phase("segmentacion")
+    segmentation = segment(session, Hogar.alta_batch_id == batch.id, Hogar.estado == "validado")
+    counts = {
+        "hogares_filas": h.rows,
+        "hogares_nuevos": h.rows,
+        "hogares_actualizados": 0,
+        "hogares_sin_cambio": 0,
+        "miembros_filas": m.rows,
+        "miembros_nuevos": m.rows,
+        "miembros_actualizados": 0,
+        "miembros_retirados": 0,
+        "miembros_sin_cambio": 0,
+        # the padrón was empty: every hogar validado came in with this batch
+        "validados": segmentation.total,
+        "hogares_elegibles": segmentation.total,
+    }
+    return _finish(session, run, batch, files, counts, segmentation)

@@ -1,0 +1,312 @@
+"""The SISFOH import's fast paths on PostgreSQL, against the checks row by row they stand in
+for: the first load into an empty padrón (``engine.padron.firstload``) gives the same
+padrón, history, counts and segmentation, and a bad row in it leaves the padrón empty with
+the same report; files PostgreSQL's CSV parser reads as Python's does go to COPY as they
+are (``pgload.copy_plain``) and fill the raw tables alike, the others go through Python's
+reader. On SQLite the import has one path: both runs of each comparison take it."""
+
+from __future__ import annotations
+
+import codecs
+import csv
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import psycopg
+import pytest
+from sqlalchemy import select
+from sqlalchemy import text as sql
+
+from engine.db import Database
+from engine.padron import (
+    Hogar,
+    HogarEstadoHistorial,
+    ImportRejected,
+    Miembro,
+    firstload,
+    import_sisfoh,
+    pgload,
+    sisfoh,
+)
+from engine.padron.csvfiles import StructuralError, inspect_file
+from engine.padron.generate import generate
+from engine.padron.sisfoh import HOGARES_COLUMNS, MIEMBROS_COLUMNS, ImportResult
+from tests.test_padron_import import ROW_CASES, _hogar
+from tests.test_padron_support import (
+    HOGARES,
+    MIEMBROS,
+    csv_bytes,
+    dmy,
+    padron_database,
+    table_counts,
+    write_pair,
+)
+
+ON = date(2026, 11, 29)
+EMPTY = {"padron_hogar": 0, "padron_miembro": 0, "padron_hogar_estado": 0, "padron_import_batch": 0}
+
+
+@pytest.fixture(params=["indexes-kept", "indexes-rebuilt"])
+def rebuild(request, monkeypatch: pytest.MonkeyPatch) -> bool:  # type: ignore[no-untyped-def]
+    """A small first load keeps the padrón's indexes; a large one builds them again after."""
+    rebuilt = request.param == "indexes-rebuilt"
+    if rebuilt:
+        monkeypatch.setattr(firstload, "REBUILD_FROM_ROWS", 0)
+    return rebuilt
+
+
+def _import(db: Database, h: Path, m: Path, *, row_by_row: bool = False) -> ImportResult:
+    with pytest.MonkeyPatch.context() as patch:
+        if row_by_row:
+            patch.setattr(sisfoh, "_first_load", lambda *args: None)
+        with db.write_transaction() as s:
+            return import_sisfoh(s, h, m, imported_by="test", on=ON)
+
+
+def _postgres(db: Database) -> bool:
+    return db.url.startswith("postgresql")
+
+
+def _padron(db: Database) -> dict[str, list[tuple[Any, ...]]]:
+    """The padrón by its natural keys (no ids, no timestamps)."""
+    skip = {"id", "created_at", "updated_at", "alta_batch_id"}
+    hogar = [c for c in Hogar.__table__.c if c.name not in skip]
+    miembro = [c for c in Miembro.__table__.c if c.name not in skip | {"hogar_id"}]
+    h = HogarEstadoHistorial
+    with db.transaction() as s:
+        return {
+            "hogares": sorted(map(tuple, s.execute(select(*hogar, Hogar.alta_batch_id.is_(None))))),
+            "miembros": sorted(map(tuple, s.execute(select(Hogar.co_hogar, *miembro).join(Hogar)))),
+            "historial": sorted(
+                map(
+                    tuple,
+                    s.execute(
+                        select(
+                            Hogar.co_hogar,
+                            h.estado_anterior,
+                            h.estado_nuevo,
+                            h.causa,
+                            h.instance_id,
+                            h.element_id,
+                            h.import_batch_id.is_(None),
+                            h.fecha == Hogar.created_at,
+                        ).join(Hogar, Hogar.id == h.hogar_id)
+                    ),
+                )
+            ),
+        }
+
+
+def _schema(db: Database) -> list[tuple[Any, ...]]:
+    """Indexes and constraints of the padrón tables, as PostgreSQL defines them."""
+    if not _postgres(db):
+        return []
+    query = sql(
+        "SELECT 'index', indexname, indexdef FROM pg_indexes WHERE tablename LIKE 'padron_%' "
+        "UNION ALL SELECT 'constraint', conname, pg_get_constraintdef(oid) FROM pg_constraint "
+        "WHERE conrelid::regclass::text LIKE 'padron_%'"
+    )
+    with db.transaction() as s:
+        return sorted(map(tuple, s.execute(query)))
+
+
+def _files(kind: str, folder: Path) -> tuple[Path, Path]:
+    if kind == "generated":  # quoted addresses with commas, optional codes, CRLF-free
+        generate(300, 7, folder)
+        return folder / "hogares.csv", folder / "miembros.csv"
+    hogares = [[*r[:9], dmy(r[9])] for r in HOGARES]
+    miembros = [[*r[:5], dmy(r[5]), *r[6:]] for r in MIEMBROS]
+    options = {"latin1-semicolon-dmy": {"encoding": "latin-1", "delimiter": ";"},
+               "utf8-bom": {"bom": True}}[kind]  # fmt: skip
+    return write_pair(folder, hogares, miembros, **options)
+
+
+@pytest.mark.parametrize("kind", ["generated", "latin1-semicolon-dmy", "utf8-bom"])
+def test_a_first_load_gives_what_the_checks_row_by_row_give(
+    databases, tmp_path: Path, kind: str, rebuild: bool
+) -> None:  # type: ignore[no-untyped-def]
+    h, m = _files(kind, tmp_path)
+    first, row_by_row = padron_database(databases), padron_database(databases)
+    try:
+        schema = _schema(first)
+        fast = _import(first, h, m)
+        slow = _import(row_by_row, h, m, row_by_row=True)
+        if _postgres(first):
+            assert "indices" in fast.phases  # it took the first load
+        assert fast.counts == slow.counts
+        assert fast.counts["hogares_nuevos"] == fast.counts["hogares_filas"] > 0
+        assert fast.segmentation and slow.segmentation
+        assert fast.segmentation.as_dict() == slow.segmentation.as_dict()
+        assert _padron(first) == _padron(row_by_row)
+        assert _schema(first) == schema  # the same indexes and constraints, rebuilt or kept
+        again = _import(first, h, m)
+        assert again.already_imported
+    finally:
+        first.dispose()
+        row_by_row.dispose()
+
+
+def test_a_second_import_goes_row_by_row(databases, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    db = padron_database(databases)
+    try:
+        _import(db, *write_pair(tmp_path / "a"))
+        rows = [[*r[:3], "Jr. Nuevo 1", *r[4:]] if r[0] == "H-0003" else r for r in HOGARES]
+        result = _import(db, *write_pair(tmp_path / "b", rows, MIEMBROS))
+        assert "indices" not in result.phases
+        assert result.counts["hogares_actualizados"] == 1
+    finally:
+        db.dispose()
+
+
+def _rows(path: Path) -> list[list[str]]:
+    with path.open(encoding="utf-8", newline="") as f:
+        return list(csv.reader(f))[1:]
+
+
+def _lf(data: bytes) -> bytes:
+    return data.replace(b"\r\n", b"\n")
+
+
+FIRST_LOAD_CASES = {k: v for k, v in ROW_CASES.items() if k != "titular-of-another-hogar"}
+FIRST_LOAD_CASES |= {
+    "titular-repeated": ([_hogar(), _hogar(co_hogar="B-2")], [], ("hogares.csv", 3, "dni_titular"),
+                         "titular repetido"),
+    "date-without-zeros": ([_hogar(cse_vigencia_fin="2028-1-1")], [],
+                           ("hogares.csv", 2, "cse_vigencia_fin"), "fecha no válida"),
+    "dni-with-spaces-and-a-bad-one": (
+        [_hogar(dni_titular=" 48000001 "), _hogar(co_hogar="B-2", dni_titular="4800000X")], [],
+        ("hogares.csv", 3, "dni_titular"), "solo admite dígitos"),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("case", FIRST_LOAD_CASES, ids=list(FIRST_LOAD_CASES))
+def test_a_bad_row_in_a_first_load_applies_nothing_and_is_reported_alike(
+    databases, tmp_path: Path, case: str, rebuild: bool
+) -> None:  # type: ignore[no-untyped-def]
+    hogares, miembros, where, reason = FIRST_LOAD_CASES[case]
+    generate(50, 3, tmp_path / "good")  # good rows first: the bad ones come at the end
+    h, m = tmp_path / "hogares.csv", tmp_path / "miembros.csv"
+    good_h = _rows(tmp_path / "good" / "hogares.csv")
+    good_m = _rows(tmp_path / "good" / "miembros.csv")
+    h.write_bytes(_lf(csv_bytes(HOGARES_COLUMNS, [*good_h, *hogares])))
+    header_m = [*MIEMBROS_COLUMNS, "codigo_modular_ie", "codigo_renipress"]
+    m.write_bytes(_lf(csv_bytes(header_m, [*good_m, *[[*r, "", ""] for r in miembros]])))
+    offset = {"hogares.csv": len(good_h), "miembros.csv": len(good_m)}[where[0]]
+    db = padron_database(databases)
+    try:
+        schema = _schema(db)
+        with pytest.raises(ImportRejected) as fast:
+            _import(db, h, m)
+        assert table_counts(db) == EMPTY
+        assert _schema(db) == schema
+        with pytest.raises(ImportRejected) as slow:
+            _import(db, h, m, row_by_row=True)
+        assert [str(e) for e in fast.value.errors] == [str(e) for e in slow.value.errors]
+        assert fast.value.total == slow.value.total
+        found = {(e.file, e.line, e.column): e.reason for e in fast.value.errors}
+        assert reason in found[(where[0], where[1] + offset, where[2])], found
+    finally:
+        db.dispose()
+
+
+def test_progress_never_goes_back_when_a_first_load_falls_back(
+    databases, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setattr(sisfoh, "REPORT_EVERY_S", 0)
+    rows = [[*r[:8], " pe " if r[8] == "PE" else r[8], r[9]] for r in HOGARES]  # read as PE
+    h, m = write_pair(tmp_path, rows, MIEMBROS)
+    seen: list[tuple[int, int]] = []
+    db = padron_database(databases)
+    try:
+        with db.write_transaction() as s:
+            result = import_sisfoh(s, h, m, on=ON, progress=lambda d, t: seen.append((d, t)))
+        assert "indices" not in result.phases  # the first load stopped at ' pe '
+        assert result.counts["validados"] == 2
+        done = [d for d, _ in seen]
+        assert done == sorted(done) and seen[-1][0] == seen[-1][1]
+    finally:
+        db.dispose()
+
+
+# --- the raw tables: COPY of the file as it is, or Python's reader ------------------------
+
+HEADER = ",".join(HOGARES_COLUMNS)
+ROW = "H-1,060101,Santa Rosa,{d},41234567,Quispe,Ñaupari,Rocío,PE,2028-12-31"
+PLAIN = {
+    "crlf": f"{HEADER}\r\n{ROW.format(d='x')}\r\n{ROW.format(d='y')}\r\n",
+    "no-final-newline": f"{HEADER}\n{ROW.format(d='x')}",
+    "quoted-delimiter": f"{HEADER}\n{ROW.format(d=chr(34) + 'Mz. A, Lt. 2' + chr(34))}\n",
+    "doubled-quotes": f"{HEADER}\n{ROW.format(d=chr(34) + 'dice sí' + chr(34))}\n",
+    "empty-quoted": f"{HEADER}\n{ROW.format(d=chr(34) * 2)}\n",
+    "spaces-kept": f"{HEADER}\n{ROW.format(d='  x  ')}\n",
+    "header-only": f"{HEADER}\n",
+}
+NOT_PLAIN = {
+    "quote-inside-a-field": f"{HEADER}\n{ROW.format(d='Jr. 5 ' + chr(34) + 'B')}\n",
+    "text-after-a-quote": f"{HEADER}\n{ROW.format(d=chr(34) + 'a' + chr(34) + 'b')}\n",
+    "space-before-a-quote": f"{HEADER}\n{ROW.format(d=' ' + chr(34) + 'a' + chr(34))}\n",
+    "quoted-newline": f"{HEADER}\n{ROW.format(d=chr(34) + 'a' + chr(10) + 'b' + chr(34))}\n",
+    "lone-cr": f"{HEADER}\n{ROW.format(d='a' + chr(13) + 'b')}\n",
+    "long-line": f"{HEADER}\n{ROW.format(d='x' * 140_000)}\n",
+}
+REFUSED_BY_THE_SERVER = {  # PostgreSQL refuses them; Python's reader decides
+    "blank-line": f"{HEADER}\n{ROW.format(d='x')}\n\n{ROW.format(d='y')}\n",
+    "ragged": f"{HEADER}\n{ROW.format(d='x')},extra\n",
+    "end-marker": f"{HEADER}\n{ROW.format(d='x')}\n\\.\n{ROW.format(d='y')}\n",
+    "unclosed-quote": f"{HEADER}\n{ROW.format(d=chr(34) + 'x')}\n",
+}
+
+
+@pytest.mark.parametrize("case", [*PLAIN, *NOT_PLAIN])
+def test_plain_files_are_told_apart(case: str) -> None:
+    body = {**PLAIN, **NOT_PLAIN}[case].encode().split(b"\n", 1)[1]
+    lines = body if body.endswith(b"\n") else body + b"\n"
+    assert pgload._plain(lines, b",") == (case in PLAIN)
+
+
+def _raw(session, table: str) -> list[tuple[Any, ...]]:  # type: ignore[no-untyped-def]
+    return list(map(tuple, session.execute(sql(f"SELECT * FROM {table} ORDER BY line"))))
+
+
+@pytest.fixture(scope="module")
+def server(databases) -> Iterator[Database]:  # type: ignore[no-untyped-def]
+    db = padron_database(databases)
+    if not _postgres(db):
+        db.dispose()
+        pytest.skip("PostgreSQL only: COPY")
+    yield db
+    db.dispose()
+
+
+@pytest.mark.parametrize("case", [*PLAIN, *NOT_PLAIN, *REFUSED_BY_THE_SERVER])
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "latin-1"])
+def test_copy_as_is_fills_the_raw_table_as_pythons_reader(
+    server: Database, tmp_path: Path, case: str, encoding: str
+) -> None:
+    text = {**PLAIN, **NOT_PLAIN, **REFUSED_BY_THE_SERVER}[case]
+    if encoding == "latin-1":
+        text = text.replace(",", ";")
+    path = tmp_path / "hogares.csv"
+    path.write_bytes((codecs.BOM_UTF8 if encoding == "utf-8-sig" else b"") + text.encode(
+        "latin-1" if encoding == "latin-1" else "utf-8"))  # fmt: skip
+    src = inspect_file(path)
+    with server.session() as s, s.begin():  # rolled back: the raw tables go with it
+        try:
+            with s.begin_nested():
+                expected: Any = pgload.copy_file(s, src, "python_raw", HOGARES_COLUMNS)
+                expected = (expected, _raw(s, "python_raw"))
+        except StructuralError as exc:
+            expected = str(exc)
+        try:
+            with s.begin_nested():
+                header, rows = pgload.copy_plain(s, src, "server_raw", HOGARES_COLUMNS)
+                got = ((header.present_optional, rows), _raw(s, "server_raw"))
+        except (pgload.NotPlain, psycopg.DataError):
+            got = None
+        s.rollback()
+    if case in PLAIN:
+        assert got == expected
+    elif got is not None:  # the server may take what Python takes: then alike
+        assert case not in NOT_PLAIN and got == expected
