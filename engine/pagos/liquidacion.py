@@ -333,16 +333,18 @@ def _order_lines(session: Session, liq: Liquidacion) -> None:
 def _account_requests(session: Session, liq: Liquidacion) -> None:
     """An account request per new afiliado; a request the bank refused is made again with
     this liquidation's abono, under the titular's DNI as it is now."""
-    again = (
-        select(Cierre.dni_titular)
+    ordered = (  # the hogares with an abono in this liquidation, and their titular's DNI
+        select(Cierre.hogar_id, Cierre.dni_titular)
         .join(Abono, and_(Abono.liquidacion_id == liq.id, Abono.hogar_id == Cierre.hogar_id))
-        .where(Cierre.liquidacion_id == liq.id, Cierre.hogar_id == SolicitudCuenta.hogar_id)
-        .scalar_subquery()
+        .where(Cierre.liquidacion_id == liq.id)
+        .subquery()
     )
-    session.execute(
+    session.execute(  # one UPDATE … FROM, as the response's updates (engine.pagos.respuesta)
         update(SolicitudCuenta)
-        .where(SolicitudCuenta.estado == "rechazada", again.is_not(None))
-        .values(estado="solicitada", liquidacion_id=liq.id, dni_titular=again)
+        .where(
+            SolicitudCuenta.estado == "rechazada", SolicitudCuenta.hogar_id == ordered.c.hogar_id
+        )
+        .values(estado="solicitada", liquidacion_id=liq.id, dni_titular=ordered.c.dni_titular)
         .execution_options(synchronize_session=False)
     )
     nuevos = select(
