@@ -16,6 +16,7 @@ from decimal import Decimal
 import pytest
 from click.testing import CliRunner
 from sqlalchemy import select, text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from engine import migrate
@@ -192,6 +193,20 @@ def test_record_refuses_bad_input_before_touching_the_chain(
     with pytest.raises(error):
         record(session, **kwargs)  # type: ignore[arg-type]
     assert _head(session) == before
+
+
+def test_a_value_too_long_for_its_column_is_refused_never_stored_cut(
+    db: Database, session: Session
+) -> None:
+    """PostgreSQL takes a unit of work's events as one JSON parameter: a too long value must
+    still fail the INSERT (a cut value would no longer match its hash)."""
+    event = record(session, "timer.fired", element_id="E" * 300)
+    if db.engine.dialect.name == "postgresql":
+        with pytest.raises(DBAPIError, match="too long"):
+            session.get(AuditEvent, event.seq)  # writes the pending events first
+        return
+    stored = session.get(AuditEvent, event.seq)  # SQLite keeps any length
+    assert stored.element_id == "E" * 300 and stored.hash == event.hash
 
 
 def test_events_filters_in_chain_order(

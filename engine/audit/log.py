@@ -25,19 +25,21 @@ writes its events once. A rolled-back transaction drops them with everything els
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Insert, bindparam, func, insert, select, update
+from sqlalchemy import Insert, String, Text, bindparam, cast, column, func, insert, select, update
 from sqlalchemy import event as sa_event
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import ORMExecuteState, Session
+from sqlalchemy.types import TypeEngine
 
 from engine.audit.chain import GENESIS_HASH, HASHED_FIELDS, canonical_json, event_hash
 from engine.audit.models import AuditEvent, AuditHead, Digest
-from engine.db import utcnow
+from engine.db import UTCDateTime, utcnow
 
 HEAD_ID = 1
 KIND_MAX_LENGTH = 64
@@ -181,9 +183,9 @@ def write_pending(session: Session) -> None:
     rows = pending[1]
     connection = session.connection()
     head = {"seq": rows[-1]["seq"], "hash": rows[-1]["hash"]}
-    if connection.dialect.name == "postgresql" and len(rows) <= ONE_STATEMENT_MAX_EVENTS:
-        params = {f"{name}_{i}": value for i, row in enumerate(rows) for name, value in row.items()}
-        heads = connection.execute(_insert_and_move(len(rows)), {**params, **head}).scalars()
+    if connection.dialect.name == "postgresql":
+        heads = connection.execute(_insert_and_move(), {"rows": _json_rows(rows), **head})
+        heads = heads.scalars()
         if heads.all() != [HEAD_ID] * len(rows):  # the head is gone: nothing may commit
             raise AuditHeadMissing("falta la cabeza de la cadena de auditoría (audit_head)")
         return
@@ -198,27 +200,51 @@ _MOVE_HEAD = (
     .where(_head.c.id == HEAD_ID)
     .values(last_seq=bindparam("seq"), last_hash=bindparam("hash", type_=Digest()))
 )
-# Up to this many events of a unit of work go in with the move of the head in one statement
-# on PostgreSQL (one round trip instead of two); more take the two statements above.
-ONE_STATEMENT_MAX_EVENTS = 32
 _ROW_COLUMNS = (*HASHED_FIELDS, "hash")  # what _append puts in a row
 
 
-@cache
-def _insert_and_move(count: int) -> Insert:
-    """``WITH moved AS (UPDATE audit_head … RETURNING id) INSERT INTO audit_event VALUES
-    (…), … RETURNING (SELECT id FROM moved)``: every inserted row says whether the head was
-    there to move (a NULL if not: the caller raises and the transaction rolls back)."""
+def _recordset_type(type_: TypeEngine[Any]) -> TypeEngine[Any]:
+    """How a column is read out of the JSON rows: text for text (too long a value then
+    fails the INSERT as it would one by one) and for the digest (hex, decoded in SQL)."""
+    if isinstance(type_, String | Digest):
+        return Text()
+    return type_.impl if isinstance(type_, UTCDateTime) else type_
+
+
+@cache  # built at first use: the types of foreign key columns are known only by then
+def _insert_and_move() -> Insert:
+    """PostgreSQL: ``WITH moved AS (UPDATE audit_head … RETURNING id) INSERT INTO
+    audit_event SELECT … FROM json_to_recordset(:rows) AS r(seq INTEGER, …) RETURNING
+    (SELECT id FROM moved)`` — the rows of a unit of work as one JSON parameter and the move
+    of the head, in one round trip and one statement whatever the number of events
+    (compiled once; a multi-row VALUES would be compiled again for every unit of work, and
+    one array per column costs psycopg a scan of each array to type it). Every inserted
+    row says whether the head was there to move (NULL if not: the caller raises and the
+    transaction rolls back)."""
     moved = _MOVE_HEAD.returning(_head.c.id).cte("moved")
+    recordset = (
+        func.json_to_recordset(cast(bindparam("rows", type_=Text()), postgresql.JSON))
+        .table_valued(
+            *[column(name, _recordset_type(_events.c[name].type)) for name in _ROW_COLUMNS]
+        )
+        .render_derived("r", with_types=True)
+    )
     values = [
-        {name: bindparam(f"{name}_{i}", type_=_events.c[name].type) for name in _ROW_COLUMNS}
-        for i in range(count)
+        func.decode(recordset.c.hash, "hex") if name == "hash" else recordset.c[name]
+        for name in _ROW_COLUMNS
     ]
     return (
         insert(_events)
-        .values(values)
+        .from_select(list(_ROW_COLUMNS), select(*values))
         .add_cte(moved)
         .returning(select(moved.c.id).scalar_subquery())
+    )
+
+
+def _json_rows(rows: list[dict[str, Any]]) -> str:
+    return json.dumps(
+        [{**row, "recorded_at": row["recorded_at"].isoformat()} for row in rows],
+        ensure_ascii=False,
     )
 
 
