@@ -16,7 +16,8 @@ def test_head_matches_the_models(databases) -> None:  # type: ignore[no-untyped-
     migrate.upgrade(url)
     engine = create_db_engine(url)
     with engine.connect() as conn:
-        ctx = MigrationContext.configure(conn, opts={"compare_type": True})
+        opts = {"compare_type": True, "include_object": migrate.include_object(conn.dialect.name)}
+        ctx = MigrationContext.configure(conn, opts=opts)
         assert compare_metadata(ctx, metadata) == []
     engine.dispose()
 

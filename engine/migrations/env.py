@@ -4,6 +4,7 @@ from alembic import context
 
 from engine.config import load_settings
 from engine.db import UTCDateTime, create_db_engine
+from engine.migrate import include_object
 from engine.models import metadata
 
 config = context.config
@@ -46,6 +47,7 @@ def _run(connection) -> None:  # type: ignore[no-untyped-def]
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
         render_item=render_item,
+        include_object=include_object(connection.dialect.name),
     )
     with context.begin_transaction():
         context.run_migrations()

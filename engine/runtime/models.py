@@ -17,6 +17,8 @@ CALL_STATES = ("pending", "running", "done", "failed")
 # The predicate of the partial indexes of open tasks, in literals: SQLite uses a partial
 # index only when the query repeats it (engine.runtime.inbox.open_state).
 OPEN_PREDICATE = "state IN ('ready', 'claimed')"
+DONE_PREDICATE = "state = 'completed'"
+DONE_INDEX = "ix_human_task_done_unit"  # PostgreSQL only (see POSTGRESQL_ONLY)
 
 
 class ProcessInstance(Base):
@@ -51,7 +53,14 @@ class HumanTask(Base):
 
     __tablename__ = "human_task"
     __table_args__ = (
-        Index("ix_human_task_assignee", "assignee_user_id", "state", "due_at"),
+        # PostgreSQL: open tasks only (see ix_human_task_inbox_due)
+        Index(
+            "ix_human_task_assignee",
+            "assignee_user_id",
+            "state",
+            "due_at",
+            postgresql_where=text(OPEN_PREDICATE),
+        ),
         Index("ix_human_task_instance", "instance_id", "state"),
     )
 
@@ -76,7 +85,11 @@ class HumanTask(Base):
 
 
 # The inbox reads (candidate, unit, state) ranges in its exact order, (due_at, priority
-# DESC, id): a page reads its rows and stops (engine.runtime.inbox).
+# DESC, id): a page reads its rows and stops (engine.runtime.inbox). On PostgreSQL it and
+# the assignee's index hold open tasks only (the planner proves that ``state = 'ready'``
+# implies the predicate; SQLite would need the predicate repeated in the query, so there
+# they hold every task): a completed task then leaves them, and the dashboards read the
+# completed ones of a unit by their own index (migration 0024).
 Index(
     "ix_human_task_inbox_due",
     HumanTask.candidate,
@@ -85,7 +98,14 @@ Index(
     HumanTask.due_at,
     HumanTask.priority.desc(),
     HumanTask.id,
+    postgresql_where=text(OPEN_PREDICATE),
 )
+Index(
+    DONE_INDEX,
+    HumanTask.candidate_unit_id,
+    HumanTask.completed_at,
+    postgresql_where=text(DONE_PREDICATE),
+).ddl_if(dialect="postgresql")
 # Open tasks only (partial: a completed task leaves them), in the inbox's exact order,
 # (due_at, priority DESC, id): a unit's, the lane checked on the entry (a supervisor's
 # team), and all of them (the whole programme).
@@ -173,3 +193,8 @@ class NewTask:
     state: str = "ready"
     assignee_user_id: int | None = None
     completed_at: datetime | None = None
+
+
+# Indexes the models build on PostgreSQL only (``ddl_if``); Alembic's comparison of the
+# models with a SQLite database leaves them out (engine.migrate.include_object).
+POSTGRESQL_ONLY = frozenset({DONE_INDEX})
