@@ -66,8 +66,10 @@ def advance(run: Run) -> None:
     """Engine steps, then projection, then save. The caller's transaction commits it all."""
     run_engine_steps(run)
     now = utcnow()
-    _project_human_tasks(run, now)
-    _queue_service_calls(run)
+    # one walk of the task tree for both: READY human tasks and STARTED service tasks
+    waiting = run.workflow.get_tasks(state=TaskState.READY | TaskState.STARTED)
+    _project_human_tasks(run, [t for t in waiting if _is_ready_human(t)], now)
+    _queue_service_calls(run, [t for t in waiting if _is_started_service(t)])
     next_timer = _next_timer(run)
     if next_timer != run.instance.next_timer_at:  # an unchanged object needs no flush
         run.instance.next_timer_at = next_timer
@@ -82,11 +84,15 @@ def _public(data: dict) -> dict:  # type: ignore[type-arg]
     return {k: v for k, v in data.items() if not k.startswith("spiff__")}
 
 
-def human_ready_tasks(run: Run) -> list[Task]:
-    return [t for t in run.workflow.get_tasks(state=TaskState.READY) if t.task_spec.manual]
+def _is_ready_human(task: Task) -> bool:
+    return task.state == TaskState.READY and task.task_spec.manual
 
 
-def _project_human_tasks(run: Run, now: datetime) -> None:
+def _is_started_service(task: Task) -> bool:
+    return task.state == TaskState.STARTED and isinstance(task.task_spec, AsyncServiceTask)
+
+
+def _project_human_tasks(run: Run, ready: list[Task], now: datetime) -> None:
     """Inbox rows for the READY human tasks that have none; open rows whose task is no
     longer READY (an interrupting boundary event took it away) are cancelled."""
     session, instance = run.session, run.instance
@@ -97,7 +103,6 @@ def _project_human_tasks(run: Run, now: datetime) -> None:
         rows = connection.execute(_OPEN_ROWS, {"instance": instance.id})
         open_rows = {r.task_uuid: r for r in rows}
     run.open_rows = None  # what it says is out of date once this projection writes
-    ready = human_ready_tasks(run)
     rows = [_new_human_task(run, t, now) for t in ready if str(t.id) not in open_rows]
     if rows:
         ids = connection.execute(_INSERT_TASKS, rows).scalars()
@@ -164,12 +169,7 @@ def _duration(value: str) -> timedelta:
     )
 
 
-def _queue_service_calls(run: Run) -> None:
-    started = [
-        t
-        for t in run.workflow.get_tasks(state=TaskState.STARTED)
-        if isinstance(t.task_spec, AsyncServiceTask)
-    ]
+def _queue_service_calls(run: Run, started: list[Task]) -> None:
     if not started:
         return
     run.session.flush()  # calls changed through the ORM in this unit of work, if any
