@@ -17,7 +17,7 @@ from engine.db import utcnow
 from engine.definitions.models import ProcessDefinition
 from engine.org.models import Unit
 from engine.runtime.actors import Actor
-from engine.runtime.inbox import OPEN_STATES, candidate_clause, team_clause
+from engine.runtime.inbox import candidate_clause, open_state, state_is, team_clause
 from engine.runtime.models import HumanTask, ProcessInstance
 
 WEEKS = 8
@@ -90,7 +90,7 @@ def _open_lines(session: Session, reach, now: datetime) -> list[OpenLine]:  # ty
             func.count(HumanTask.id),
             overdue,
         )
-    ).where(HumanTask.state.in_(OPEN_STATES), reach)
+    ).where(open_state(), reach)
     stmt = stmt.group_by(ProcessInstance.process_key, Unit.code).order_by(
         ProcessInstance.process_key, Unit.code
     )
@@ -117,7 +117,7 @@ def _weeks(session: Session, reach, now: datetime) -> list[WeekLine]:  # type: i
         for s in starts
     ]
     stmt = _joined(select(*buckets)).where(
-        HumanTask.state == "completed", HumanTask.completed_at >= since, reach
+        state_is("completed"), HumanTask.completed_at >= since, reach
     )
     counts = session.execute(stmt).one()
     return [WeekLine(s.isoformat(), int(c or 0)) for s, c in zip(starts, counts, strict=True)]
@@ -141,7 +141,7 @@ def _durations(session: Session, reach) -> list[DurationLine]:  # type: ignore[n
             func.count(HumanTask.id),
             func.avg(seconds),
         )
-    ).where(HumanTask.state == "completed", reach)
+    ).where(state_is("completed"), reach)
     stmt = stmt.group_by(ProcessInstance.process_key, HumanTask.element_id, HumanTask.name)
     stmt = stmt.order_by(func.max(ProcessDefinition.name), HumanTask.name)
     return [

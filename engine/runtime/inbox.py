@@ -47,7 +47,7 @@ from engine.errors import ValidationError
 from engine.org.models import Position, Unit
 from engine.padron.models import Hogar, Miembro
 from engine.runtime.actors import Actor
-from engine.runtime.models import HumanTask, ProcessInstance
+from engine.runtime.models import TASK_STATES, HumanTask, ProcessInstance
 
 TABS = ("mine", "available", "team")
 DUE_FILTERS = ("overdue", "today", "week", "none")
@@ -198,8 +198,18 @@ MAX_UNITS = 8
 
 def open_state() -> Any:
     """``state IN ('ready', 'claimed')`` written with literals, as the partial indexes'
-    predicate is: SQLite uses a partial index only when the query repeats its predicate."""
+    predicate is: SQLite uses a partial index only when the query repeats its predicate,
+    and PostgreSQL proves a partial index's predicate from literals, not from the
+    parameters of a prepared statement's generic plan."""
     return HumanTask.state.in_([literal_column(f"'{s}'") for s in OPEN_STATES])
+
+
+def state_is(state: str) -> Any:
+    """``state = 'ready'`` (a literal: see ``open_state``); on PostgreSQL the inbox's and
+    the assignee's indexes hold open tasks only, the completed ones have their own."""
+    if state not in TASK_STATES:
+        raise ValueError(f"unknown task state {state!r}")
+    return HumanTask.state == literal_column(f"'{state}'")
 
 
 class _Tab:
@@ -284,7 +294,7 @@ def _unit_is(unit_id: int | None) -> Any:
 def _branches(session: Session, actor: Actor, tab: str, narrow: bool) -> list[list[Any]]:
     """The tab's branches (see above): each a list of conditions."""
     if tab == "mine":
-        return [[HumanTask.assignee_user_id == actor.user_id, HumanTask.state == "claimed"]]
+        return [[HumanTask.assignee_user_id == actor.user_id, state_is("claimed")]]
     if tab == "available":
         pairs = {
             (name, unit)
@@ -293,7 +303,7 @@ def _branches(session: Session, actor: Actor, tab: str, narrow: bool) -> list[li
             for unit in (None, p.unit_id)
         }
         states: tuple[str, ...] = ("ready",)
-        whole = [HumanTask.state == "ready", candidate_clause(actor)]
+        whole = [state_is("ready"), candidate_clause(actor)]
     else:
         team = _team_pairs(session, actor)
         if team is None:  # the whole programme
@@ -305,7 +315,7 @@ def _branches(session: Session, actor: Actor, tab: str, narrow: bool) -> list[li
         return [whole]
     ranges = sorted({(c, u, s) for c, u in pairs for s in states}, key=repr)
     if len(ranges) <= MAX_RANGES:
-        return [[HumanTask.candidate == c, _unit_is(u), HumanTask.state == s] for c, u, s in ranges]
+        return [[HumanTask.candidate == c, _unit_is(u), state_is(s)] for c, u, s in ranges]
     units: dict[int | None, set[str]] = {}
     for name, unit in pairs:
         units.setdefault(unit, set()).add(name)
