@@ -1,8 +1,10 @@
 """HTTP benchmark (issue 3): task completions per second through ``/api`` with bearer-token
-authentication, against gunicorn (``juntos web``) serving a fresh SQLite database.
+authentication, against gunicorn (``juntos web``) serving a fresh SQLite database (or a
+fresh PostgreSQL database with ``--pg``: scale mode, where more workers may help).
 
     python bench/api.py           # 2 gunicorn workers, 4 clients, 30 instances per client kind
     python bench/api.py --full    # 120 instances
+    python bench/api.py --pg postgresql+psycopg://juntos:juntos@127.0.0.1:5432/postgres --workers 4
 
 Each client thread starts instances and completes their human tasks over HTTP (service
 tasks are run in-process, as the worker would). Two clients are measured against the same
@@ -31,7 +33,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.engine import PATH
+from bench.engine import PATH, drop_database, fresh_url
 from engine import runtime
 from engine.cli.serve import web_argv
 from engine.org import create_token
@@ -229,44 +231,55 @@ def measure(client, db, args: argparse.Namespace, per_client: int, master: int, 
     }
 
 
+def _measure_on(url: str, tmp: str, args: argparse.Namespace, per_client: int) -> dict:  # type: ignore[type-arg]
+    """Serves a freshly prepared database at ``url`` with gunicorn and measures both clients."""
+    db = prepared_database(url)
+    with db.write_transaction() as s:
+        tokens = {
+            login: create_token(s, login, "bench")
+            for login in {*(lg for lg, _ in PATH.values()), "jefe.ut.cajamarca"}
+        }
+    port = _port()
+    env = {**os.environ, "DATABASE_URL": url, "JUNTOS_VAR_DIR": tmp}
+    quiet = ("--access-logfile", "/dev/null", *os.environ.get("BENCH_GUNICORN", "").split())
+    argv = web_argv(f"127.0.0.1:{port}", args.workers, quiet)
+    server = subprocess.Popen(argv, env=env, stderr=subprocess.DEVNULL)
+    try:
+        base = f"http://127.0.0.1:{port}"
+        for _ in range(100):
+            try:
+                urllib.request.urlopen(base + "/salud", timeout=1)
+                break
+            except OSError:
+                time.sleep(0.2)
+        figures = {
+            kind: measure(cls(base, tokens), db, args, per_client, server.pid, tag=tag)
+            for kind, cls, tag in (("http_client", Client, "B"), ("lean", LeanClient, "L"))
+        }
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+        db.dispose()
+    return figures
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--full", action="store_true")
     parser.add_argument("--clients", type=int, default=4)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--pg", default=None, help="a PostgreSQL server URL: measure on it")
     args = parser.parse_args()
     per_client = (120 if args.full else 30) // args.clients
     with tempfile.TemporaryDirectory() as tmp:
-        url = f"sqlite:///{tmp}/api.sqlite"
-        db = prepared_database(url)
-        with db.write_transaction() as s:
-            tokens = {
-                login: create_token(s, login, "bench")
-                for login in {*(lg for lg, _ in PATH.values()), "jefe.ut.cajamarca"}
-            }
-        port = _port()
-        env = {**os.environ, "DATABASE_URL": url, "JUNTOS_VAR_DIR": tmp}
-        quiet = ("--access-logfile", "/dev/null", *os.environ.get("BENCH_GUNICORN", "").split())
-        argv = web_argv(f"127.0.0.1:{port}", args.workers, quiet)
-        server = subprocess.Popen(argv, env=env, stderr=subprocess.DEVNULL)
+        url = fresh_url(args.pg, Path(tmp))
         try:
-            base = f"http://127.0.0.1:{port}"
-            for _ in range(100):
-                try:
-                    urllib.request.urlopen(base + "/salud", timeout=1)
-                    break
-                except OSError:
-                    time.sleep(0.2)
-            figures = {
-                kind: measure(cls(base, tokens), db, args, per_client, server.pid, tag=tag)
-                for kind, cls, tag in (("http_client", Client, "B"), ("lean", LeanClient, "L"))
-            }
+            figures = _measure_on(url, tmp, args, per_client)
         finally:
-            server.terminate()
-            server.wait(timeout=30)
-            db.dispose()
+            if args.pg:
+                drop_database(args.pg, url)
     summary: dict[str, Any] = {
-        "backend": "sqlite",
+        "backend": "postgresql" if args.pg else "sqlite",
         "gunicorn_workers": args.workers,
         "clients": args.clients,
         "http_completions_per_s": figures["http_client"]["http_completions_per_s"],
