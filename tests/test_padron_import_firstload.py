@@ -301,7 +301,7 @@ def test_copy_as_is_fills_the_raw_table_as_pythons_reader(
             expected = str(exc)
         try:
             with s.begin_nested():
-                header, rows = pgload.copy_plain(s, src, "server_raw", HOGARES_COLUMNS)
+                header, rows, _ = pgload.copy_plain(s, src, "server_raw", HOGARES_COLUMNS)
                 got = ((header.present_optional, rows), _raw(s, "server_raw"))
         except (pgload.NotPlain, psycopg.DataError):
             got = None
