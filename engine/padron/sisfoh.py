@@ -648,16 +648,14 @@ def _apply_first_load(
     batch = _new_batch(session, run, imported_by, at)
     h, m = raw.hogares, raw.miembros
     run.meter.phase("aplicacion")
-    # JIT compiling these statements' expressions costs more than it saves; the hogares
-    # hashed in memory to join their members; dates are read as ISO or day first
-    # (pgload.sql_date_as_is)
+    # JIT compiling these statements' expressions costs more than it saves; dates are read
+    # as ISO or day first (pgload.sql_date_as_is)
     session.execute(sql("SET LOCAL jit = off"))
-    session.execute(sql(f"SET LOCAL work_mem = '{firstload.WORK_MEM}'"))
     datestyle = session.scalar(sql("SELECT current_setting('DateStyle')"))
     session.execute(sql("SET LOCAL DateStyle = 'ISO, DMY'"))
-    with pgload.checked_by_the_import(session):
+    with pgload.checked_by_the_import(session) as triggers_skipped:
         rebuild = h.rows + m.rows >= firstload.REBUILD_FROM_ROWS
-        indexes = firstload.drop_secondary_indexes(session) if rebuild else []
+        set_aside = firstload.set_aside(session, triggers_skipped) if rebuild else []
         vigencia = {"cse_vigencia_fin": pgload.sql_date_as_is("cse_vigencia_fin")}
         hogares = firstload.typed(h.as_is(vigencia), h.names, STG_HOGAR)
         firstload.insert_hogares(session, hogares, batch.id, at, run.on)
@@ -679,7 +677,7 @@ def _apply_first_load(
         run.lap("miembros")
         apply.insert_entries(session, batch.id, at)
         run.lap("historial")
-        firstload.build_indexes(session, indexes)
+        firstload.build_again(session, set_aside)
         run.lap("indices")
     session.execute(sql("SELECT set_config('DateStyle', :style, true)"), {"style": datestyle})
     _drop_raw(session)
