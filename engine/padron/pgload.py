@@ -320,16 +320,20 @@ def _plain(lines: bytes, delimiter: bytes) -> bool:
     return _unquoted(lines, delimiter) is not None
 
 
+# a field's edges as one byte: its delimiter or a line end (quoted fields are marks by then)
+_EDGES = {d: bytes.maketrans(d + b"\r", b"\n\n") for d in (b",", b";")}
+
+
 def _spaced(lines: bytes, unquoted: bytes, delimiter: bytes) -> bool:
     """Whether some field of the plain whole lines ``lines`` (``unquoted``: as ``_unquoted``
     gives them) may begin or end with whitespace that ``padron_trim`` removes: a space next to
     a delimiter, a line end or a quote, or any tab, form feed or vertical tab (a field on one
     line holds no other). A 'yes' for a field that has none (a doubled quote after a space)
     only costs the trims."""
-    if b"\t" in lines or b"\f" in lines or b"\x0b" in lines or unquoted[:1] == b" ":
+    if b"\t" in lines or b"\f" in lines or b"\x0b" in lines:
         return True
-    edges = (b" " + delimiter, delimiter + b" ", b" \r", b" \n", b"\n ")
-    if any(edge in unquoted for edge in edges):
+    edges = unquoted.translate(_EDGES[delimiter])
+    if edges[:1] == b" " or b" \n" in edges or b"\n " in edges:
         return True
     return unquoted is not lines and (b'" ' in lines or b' "' in lines)
 
