@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import uuid
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -57,11 +58,16 @@ def rebuild(request, monkeypatch: pytest.MonkeyPatch) -> bool:  # type: ignore[n
     return rebuilt
 
 
-def _import(db: Database, h: Path, m: Path, *, row_by_row: bool = False) -> ImportResult:
+def _import(
+    db: Database, h: Path, m: Path, *, row_by_row: bool = False, role: str | None = None
+) -> ImportResult:
+    """The import; ``role``: as that role (PostgreSQL), not the superuser of the tests."""
     with pytest.MonkeyPatch.context() as patch:
         if row_by_row:
             patch.setattr(sisfoh, "_first_load", lambda *args: None)
         with db.write_transaction() as s:
+            if role:
+                s.execute(sql(f"SET LOCAL ROLE {role}"))
             return import_sisfoh(s, h, m, imported_by="test", on=ON)
 
 
@@ -100,13 +106,16 @@ def _padron(db: Database) -> dict[str, list[tuple[Any, ...]]]:
 
 
 def _schema(db: Database) -> list[tuple[Any, ...]]:
-    """Indexes and constraints of the padrón tables, as PostgreSQL defines them."""
+    """Indexes and constraints of the padrón tables and the foreign keys that refer to them,
+    as PostgreSQL defines them."""
     if not _postgres(db):
         return []
     query = sql(
         "SELECT 'index', indexname, indexdef FROM pg_indexes WHERE tablename LIKE 'padron_%' "
-        "UNION ALL SELECT 'constraint', conname, pg_get_constraintdef(oid) FROM pg_constraint "
-        "WHERE conrelid::regclass::text LIKE 'padron_%'"
+        "UNION ALL SELECT 'constraint', conrelid::regclass::text || '.' || conname, "
+        "pg_get_constraintdef(oid) FROM pg_constraint "
+        "WHERE conrelid::regclass::text LIKE 'padron_%' "
+        "OR confrelid::regclass::text LIKE 'padron_%'"
     )
     with db.transaction() as s:
         return sorted(map(tuple, s.execute(query)))
@@ -181,19 +190,27 @@ FIRST_LOAD_CASES |= {
 }  # fmt: skip
 
 
+def _after_good_rows(
+    folder: Path, hogares: list[list[str]], miembros: list[list[str]]
+) -> tuple[Path, Path, dict[str, int]]:
+    """Files of generated good rows, then ``hogares`` and ``miembros``; the good rows of each."""
+    generate(50, 3, folder / "good")  # good rows first: the bad ones come at the end
+    h, m = folder / "hogares.csv", folder / "miembros.csv"
+    good_h = _rows(folder / "good" / "hogares.csv")
+    good_m = _rows(folder / "good" / "miembros.csv")
+    h.write_bytes(_lf(csv_bytes(HOGARES_COLUMNS, [*good_h, *hogares])))
+    header_m = [*MIEMBROS_COLUMNS, "codigo_modular_ie", "codigo_renipress"]
+    m.write_bytes(_lf(csv_bytes(header_m, [*good_m, *[[*r, "", ""] for r in miembros]])))
+    return h, m, {"hogares.csv": len(good_h), "miembros.csv": len(good_m)}
+
+
 @pytest.mark.parametrize("case", FIRST_LOAD_CASES, ids=list(FIRST_LOAD_CASES))
 def test_a_bad_row_in_a_first_load_applies_nothing_and_is_reported_alike(
     databases, tmp_path: Path, case: str, rebuild: bool
 ) -> None:  # type: ignore[no-untyped-def]
     hogares, miembros, where, reason = FIRST_LOAD_CASES[case]
-    generate(50, 3, tmp_path / "good")  # good rows first: the bad ones come at the end
-    h, m = tmp_path / "hogares.csv", tmp_path / "miembros.csv"
-    good_h = _rows(tmp_path / "good" / "hogares.csv")
-    good_m = _rows(tmp_path / "good" / "miembros.csv")
-    h.write_bytes(_lf(csv_bytes(HOGARES_COLUMNS, [*good_h, *hogares])))
-    header_m = [*MIEMBROS_COLUMNS, "codigo_modular_ie", "codigo_renipress"]
-    m.write_bytes(_lf(csv_bytes(header_m, [*good_m, *[[*r, "", ""] for r in miembros]])))
-    offset = {"hogares.csv": len(good_h), "miembros.csv": len(good_m)}[where[0]]
+    h, m, good = _after_good_rows(tmp_path, hogares, miembros)
+    offset = good[where[0]]
     db = padron_database(databases)
     try:
         schema = _schema(db)
@@ -209,6 +226,145 @@ def test_a_bad_row_in_a_first_load_applies_nothing_and_is_reported_alike(
         assert reason in found[(where[0], where[1] + offset, where[2])], found
     finally:
         db.dispose()
+
+
+def test_free_text_loses_only_the_whitespace_around_it_alike(
+    databases, tmp_path: Path, rebuild: bool
+) -> None:  # type: ignore[no-untyped-def]
+    """Whitespace around free text goes on every path (the first load trims it only in a file
+    that has some: ``pgload._spaced``), and a letter v is not whitespace (PostgreSQL's escape
+    strings have no \\v)."""
+    first_h, first_m = HOGARES[0], MIEMBROS[0]
+    spaced = ["\tSanta Rosa ", "Jr. Amalia Puga 12 ", *first_h[4:7], " Rocío"]
+    hogares = [[*first_h[:2], *spaced, *first_h[8:]], *HOGARES[1:]]
+    miembros = [[*first_m[:2], "vQuispe ", first_m[3], "Gustav\x0b", *first_m[5:]], *MIEMBROS[1:]]
+    h, m = write_pair(tmp_path, hogares, miembros)
+    first, row_by_row = padron_database(databases), padron_database(databases)
+    try:
+        fast = _import(first, h, m)
+        _import(row_by_row, h, m, row_by_row=True)
+        if _postgres(first):
+            assert "indices" in fast.phases  # it took the first load
+        assert _padron(first) == _padron(row_by_row)
+        with first.transaction() as s:
+            hogar = s.scalars(select(Hogar).where(Hogar.co_hogar == "H-0001")).one()
+            miembro = s.scalars(select(Miembro).where(Miembro.dni == first_m[1])).one()
+            assert (hogar.centro_poblado, hogar.direccion, hogar.titular_nombres) == (
+                "Santa Rosa", "Jr. Amalia Puga 12", "Rocío")  # fmt: skip
+            assert (miembro.ap_paterno, miembro.nombres) == ("vQuispe", "Gustav")
+    finally:
+        first.dispose()
+        row_by_row.dispose()
+
+
+@pytest.fixture
+def owner(databases) -> Iterator[tuple[Database, str]]:  # type: ignore[no-untyped-def]
+    """A padrón database whose padrón tables (and verificacion_miembro, whose foreign key
+    refers to the members) belong to a role that is not a superuser, and the role: its
+    import cannot skip the foreign-key triggers."""
+    db = padron_database(databases)
+    if not _postgres(db):
+        db.dispose()
+        pytest.skip("PostgreSQL only: roles")
+    role = f"juntos_owner_{uuid.uuid4().hex[:8]}"
+    with db.transaction() as s:
+        s.execute(sql(f"CREATE ROLE {role} NOSUPERUSER NOLOGIN"))
+        for table in (*firstload.TABLES, "verificacion_miembro"):
+            s.execute(sql(f"ALTER TABLE {table} OWNER TO {role}"))
+        s.execute(sql(f"GRANT CREATE ON SCHEMA public TO {role}"))  # as who made the tables
+        s.execute(sql(f"GRANT ALL ON ALL TABLES IN SCHEMA public TO {role}"))
+        s.execute(sql(f"GRANT ALL ON ALL SEQUENCES IN SCHEMA public TO {role}"))
+    try:
+        yield db, role
+    finally:
+        with db.transaction() as s:
+            s.execute(sql(f"REASSIGN OWNED BY {role} TO CURRENT_USER"))
+            s.execute(sql(f"DROP OWNED BY {role}"))
+            s.execute(sql(f"DROP ROLE {role}"))
+        db.dispose()
+
+
+@pytest.fixture
+def set_aside(monkeypatch: pytest.MonkeyPatch) -> list[tuple[bool, list[str]]]:
+    """A large first load (the threshold at 0), and what it set aside: whether the import
+    skipped the foreign-key triggers, and the SQL that built each thing again."""
+    monkeypatch.setattr(firstload, "REBUILD_FROM_ROWS", 0)
+    seen: list[tuple[bool, list[str]]] = []
+    real = firstload.set_aside
+
+    def spy(session, triggers_skipped: bool) -> list[firstload.SetAside]:  # type: ignore[no-untyped-def]
+        items = real(session, triggers_skipped)
+        seen.append((triggers_skipped, [item.create for item in items]))
+        return items
+
+    monkeypatch.setattr(firstload, "set_aside", spy)
+    return seen
+
+
+MEMBERS_FK = "ALTER TABLE padron_miembro ADD CONSTRAINT fk_padron_miembro_hogar_id_padron_hogar"
+MEMBERS_PK = "ALTER TABLE padron_miembro ADD CONSTRAINT pk_padron_miembro"
+
+
+def test_a_large_first_load_builds_the_primary_keys_of_members_and_history_after(
+    databases, tmp_path: Path, set_aside: list[tuple[bool, list[str]]]
+) -> None:  # type: ignore[no-untyped-def]
+    db = padron_database(databases)
+    try:
+        if not _postgres(db):
+            pytest.skip("PostgreSQL only: the first load")
+        schema = _schema(db)
+        _import(db, *_files("generated", tmp_path))
+        [(skipped, created)] = set_aside
+        assert skipped  # a superuser: the padrón's own foreign keys stay
+        assert not any(c.startswith(MEMBERS_FK) for c in created)
+        assert f"{MEMBERS_PK} PRIMARY KEY (id)" in created
+        assert created[-1].startswith("ALTER TABLE verificacion_miembro ADD CONSTRAINT")
+        assert _schema(db) == schema
+    finally:
+        db.dispose()
+
+
+def test_an_owner_not_superuser_checks_the_padrons_foreign_keys_once(
+    owner: tuple[Database, str],
+    databases,
+    tmp_path: Path,
+    set_aside: list[tuple[bool, list[str]]],
+) -> None:  # type: ignore[no-untyped-def]
+    db, role = owner
+    h, m = _files("generated", tmp_path)
+    schema = _schema(db)
+    row_by_row = padron_database(databases)
+    try:
+        fast = _import(db, h, m, role=role)
+        slow = _import(row_by_row, h, m, row_by_row=True)
+        [(skipped, created)] = set_aside
+        assert not skipped  # the triggers would run: the foreign keys were set aside
+        assert any(c.startswith(MEMBERS_FK) for c in created)
+        assert "indices" in fast.phases
+        assert fast.counts == slow.counts
+        assert _padron(db) == _padron(row_by_row)
+        assert _schema(db) == schema
+    finally:
+        row_by_row.dispose()
+
+
+def test_an_owner_not_superuser_is_refused_a_member_without_hogar_alike(
+    owner: tuple[Database, str], tmp_path: Path, set_aside: list[tuple[bool, list[str]]]
+) -> None:
+    db, role = owner
+    hogares, miembros, where, reason = FIRST_LOAD_CASES["member-of-unknown-hogar"]
+    h, m, good = _after_good_rows(tmp_path, hogares, miembros)
+    schema = _schema(db)
+    with pytest.raises(ImportRejected) as fast:
+        _import(db, h, m, role=role)
+    assert set_aside and not set_aside[0][0]  # it took the first load, foreign keys aside
+    assert table_counts(db) == EMPTY
+    assert _schema(db) == schema
+    with pytest.raises(ImportRejected) as slow:
+        _import(db, h, m, row_by_row=True, role=role)
+    assert [str(e) for e in fast.value.errors] == [str(e) for e in slow.value.errors]
+    found = {(e.file, e.line, e.column): e.reason for e in fast.value.errors}
+    assert reason in found[(where[0], where[1] + good[where[0]], where[2])], found
 
 
 def test_progress_never_goes_back_when_a_first_load_falls_back(
@@ -266,6 +422,34 @@ def test_plain_files_are_told_apart(case: str) -> None:
     assert pgload._plain(lines, b",") == (case in PLAIN)
 
 
+SPACED = {  # lines of a plain file, and whether a value may have whitespace around it
+    "none": (ROW.format(d="Jr. Lima 1"), False),
+    "a-quoted-delimiter": (ROW.format(d='"Mz. A, Lt. 2"'), False),
+    "crlf": (ROW.format(d="x") + "\r", False),
+    "after-a-delimiter": (ROW.format(d=" x"), True),
+    "before-a-delimiter": (ROW.format(d="x "), True),
+    "only-spaces": (ROW.format(d="  "), True),
+    "quoted-first": (ROW.format(d='" x"'), True),
+    "quoted-last": (ROW.format(d='"x "'), True),
+    "line-start": (" " + ROW.format(d="x"), True),
+    "later-line-start": (ROW.format(d="x") + "\n " + ROW.format(d="y"), True),
+    "line-end": (ROW.format(d="x") + " ", True),
+    "before-crlf": (ROW.format(d="x") + " \r", True),
+    "a-tab-anywhere": (ROW.format(d="a\tb"), True),  # a tab is rare: any says yes
+    "a-vertical-tab": (ROW.format(d="x\x0b"), True),
+}
+
+
+@pytest.mark.parametrize("case", SPACED)
+def test_whitespace_around_a_value_is_told(case: str) -> None:
+    text, expected = SPACED[case]
+    for delimiter in (",", ";"):
+        lines = (text.replace(",", delimiter) + "\n").encode()
+        unquoted = pgload._unquoted(lines, delimiter.encode())
+        assert unquoted is not None
+        assert pgload._spaced(lines, unquoted, delimiter.encode()) == expected
+
+
 def _raw(session, table: str) -> list[tuple[Any, ...]]:  # type: ignore[no-untyped-def]
     return list(map(tuple, session.execute(sql(f"SELECT * FROM {table} ORDER BY line"))))
 
@@ -301,7 +485,7 @@ def test_copy_as_is_fills_the_raw_table_as_pythons_reader(
             expected = str(exc)
         try:
             with s.begin_nested():
-                header, rows = pgload.copy_plain(s, src, "server_raw", HOGARES_COLUMNS)
+                header, rows, _ = pgload.copy_plain(s, src, "server_raw", HOGARES_COLUMNS)
                 got = ((header.present_optional, rows), _raw(s, "server_raw"))
         except (pgload.NotPlain, psycopg.DataError):
             got = None

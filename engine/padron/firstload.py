@@ -13,12 +13,19 @@ the first load back to its savepoint and runs the import row by row, which repor
 error with its file, line, column and reason — or applies the files, if what stopped the
 first load was only a value it does not take as it is.
 
-A large first load also drops the secondary indexes of the padrón tables and builds them
-again once the rows are in (the unique ones then check the repeated codes and DNIs): one
-sort per index instead of a random insertion per row. It needs the owner of the tables and
-happens only in the import's transaction, so a failed or refused import leaves them as they
-were; until the import commits, the dropped indexes keep even readers of those tables
-waiting (the padrón is empty: there is nothing to read yet).
+A large first load also sets aside (``set_aside``) the secondary indexes of the padrón
+tables and the primary keys of the members and of the history, and builds them again once
+the rows are in (the unique ones then check the repeated codes and DNIs): one sort per index
+instead of an insertion per row. The foreign keys that refer to those primary keys go and
+come back with them (their tables are empty while the padrón is); when the import cannot
+skip the foreign-key triggers (``pgload.checked_by_the_import``: not a superuser), so do the
+padrón tables' own foreign keys, each checked again by one join instead of one lookup per
+row. The code columns compare byte by byte (``models.code``), which makes these sorts several
+times cheaper than under a linguistic collation. It needs the owner of the tables concerned
+and happens only in the import's transaction, so a failed or refused import leaves them as
+they were, definitions and names alike; until the import commits, the dropped indexes and
+constraints keep even readers of those tables waiting (the padrón is empty: there is nothing
+to read yet), and writers of the tables the dropped foreign keys refer to.
 """
 
 from __future__ import annotations
@@ -68,12 +75,19 @@ def padron_is_empty(session: Session) -> bool:
 
 
 @dataclass(frozen=True)
-class SecondaryIndex:
-    """An index of a padrón table besides its primary key, as SQL to drop and to build it."""
+class SetAside:
+    """An index or a constraint that a large first load drops and builds again after the
+    rows, as SQL to drop it and to build it."""
 
     drop: str
     create: str
 
+
+# The padrón tables whose primary key a first load builds after the rows: only foreign keys
+# of other tables refer to them, which an empty padrón leaves without rows to check again
+# (padron_hogar's is kept: the members' and the history's foreign keys would each have to
+# check every row again).
+PRIMARY_REBUILT = (Miembro.__tablename__, HogarEstadoHistorial.__tablename__)
 
 _SECONDARY = text(
     """
@@ -88,42 +102,70 @@ _SECONDARY = text(
     ORDER BY x.indexrelid
     """
 )
+# the primary keys rebuilt; the foreign keys that refer to them, and, with ``checked``, those
+# of the padrón tables (the rows' references, checked by one join each when added again)
+_CONSTRAINTS = text(
+    """
+    SELECT conrelid::regclass::text, quote_ident(conname), pg_get_constraintdef(oid),
+           contype = 'p'
+    FROM pg_constraint
+    WHERE (contype = 'p' AND conrelid = ANY (CAST(:rebuilt AS regclass[])))
+       OR (contype = 'f' AND confrelid = ANY (CAST(:rebuilt AS regclass[])))
+       OR (contype = 'f' AND :checked AND conrelid = ANY (CAST(:tables AS regclass[])))
+    ORDER BY oid
+    """
+)
+# the owner's rights (an index is a new relation of the table's schema: CREATE on it too)
 _OWNED = text(
-    "SELECT bool_and(pg_has_role(relowner, 'USAGE')) FROM pg_class "
-    "WHERE oid = ANY (CAST(:tables AS regclass[]))"
+    "SELECT bool_and(pg_has_role(relowner, 'USAGE') "
+    "                AND has_schema_privilege(relnamespace, 'CREATE')) FROM pg_class "
+    "WHERE oid = ANY (CAST(:tables AS regclass[])) "
+    "OR oid IN (SELECT conrelid FROM pg_constraint "
+    "           WHERE contype = 'f' AND confrelid = ANY (CAST(:rebuilt AS regclass[])))"
 )
 
 
-def drop_secondary_indexes(session: Session) -> list[SecondaryIndex]:
-    """Drops the secondary indexes of the padrón tables (those no foreign key relies on) and
-    returns them to build again; none when the tables are not the current user's."""
-    tables = list(TABLES)
-    if not session.scalar(_OWNED, {"tables": tables}):
+def _constraint(table: str, name: str, definition: str) -> SetAside:
+    return SetAside(
+        f"ALTER TABLE {table} DROP CONSTRAINT {name}",
+        f"ALTER TABLE {table} ADD CONSTRAINT {name} {definition}",
+    )
+
+
+def set_aside(session: Session, triggers_skipped: bool) -> list[SetAside]:
+    """Drops the indexes of the padrón tables (those no foreign key relies on), the primary
+    keys of ``PRIMARY_REBUILT`` with the foreign keys that refer to them and, when the
+    import does not skip the foreign-key triggers (``pgload.checked_by_the_import``), the
+    foreign keys of the padrón tables, which would check each row; returns them in the order
+    to build them again. None when a table concerned is not the current user's (or its
+    schema does not let the user create in it)."""
+    params = {"tables": list(TABLES), "rebuilt": list(PRIMARY_REBUILT)}
+    if not session.scalar(_OWNED, params):
         return []
-    indexes = []
-    for table, index, indexdef, constraint, constraintdef in session.execute(
-        _SECONDARY, {"tables": tables}
+    primary, foreign = [], []
+    for table, name, definition, is_primary in session.execute(
+        _CONSTRAINTS, {**params, "checked": not triggers_skipped}
     ):
+        (primary if is_primary else foreign).append(_constraint(table, name, definition))
+    secondary = []
+    for table, index, indexdef, constraint, constraintdef in session.execute(_SECONDARY, params):
         if constraint:
-            indexes.append(
-                SecondaryIndex(
-                    f"ALTER TABLE {table} DROP CONSTRAINT {constraint}",
-                    f"ALTER TABLE {table} ADD CONSTRAINT {constraint} {constraintdef}",
-                )
-            )
+            secondary.append(_constraint(table, constraint, constraintdef))
         else:
-            indexes.append(SecondaryIndex(f"DROP INDEX {index}", indexdef))
-    for dropped in indexes:
-        session.execute(text(dropped.drop))
-    return indexes
+            secondary.append(SetAside(f"DROP INDEX {index}", indexdef))
+    for item in [*foreign, *secondary, *primary]:  # what depends on another goes first
+        session.execute(text(item.drop))
+    return [*primary, *secondary, *foreign]
 
 
-def build_indexes(session: Session, indexes: Sequence[SecondaryIndex]) -> None:
-    if not indexes:
+def build_again(session: Session, items: Sequence[SetAside]) -> None:
+    """Builds what ``set_aside`` dropped: the sorts and the foreign keys' checks with the
+    memory of an index build."""
+    if not items:
         return
     session.execute(text(f"SET LOCAL maintenance_work_mem = '{MAINTENANCE_WORK_MEM}'"))
-    for index in indexes:
-        session.execute(text(index.create))
+    for item in items:
+        session.execute(text(item.create))
 
 
 def _refuse(type_):  # type: ignore[no-untyped-def]

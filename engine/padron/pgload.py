@@ -44,9 +44,10 @@ COPY_CHUNK = 1 << 20  # characters buffered before each write to COPY
 
 # inlined SQL functions of this session (pg_temp): the rules of engine.padron.fields
 _FUNCTIONS = (
-    # Python's str.strip() for the whitespace a CSV can carry
+    # Python's str.strip() for the whitespace a CSV can carry (\x0b, the vertical tab: an
+    # escape string has no \v, which would be the letter v)
     r"""CREATE OR REPLACE FUNCTION pg_temp.padron_trim(v text) RETURNS text LANGUAGE sql IMMUTABLE
-    AS $$ SELECT btrim(v, E' \t\n\r\f\v') $$""",
+    AS $$ SELECT btrim(v, E' \t\n\r\f\x0b') $$""",
     # a date from its parts, NULL when there is no such day (integers only: no numeric
     # EXTRACT, no exception)
     r"""CREATE OR REPLACE FUNCTION pg_temp.padron_ymd(y int, m int, d int) RETURNS date
@@ -86,9 +87,12 @@ def t(column: str) -> str:
 
 
 def sql_text(column: str, max_len: int, required: bool = True) -> str:
-    """fields.text: trimmed, at most ``max_len`` characters, not empty when required."""
-    empty = f" AND {t(column)} <> ''" if required else ""
-    return f"CASE WHEN char_length({t(column)}) <= {max_len}{empty} THEN {t(column)} END"
+    """fields.text: trimmed, at most ``max_len`` characters, not empty when required (at
+    most that many bytes is enough: counting the characters of UTF-8 reads them all)."""
+    value = t(column)
+    short = f"(octet_length({value}) <= {max_len} OR char_length({value}) <= {max_len})"
+    empty = f" AND {value} <> ''" if required else ""
+    return f"CASE WHEN {short}{empty} THEN {value} END"
 
 
 # Regular expressions without bounded repetitions ({m,n}) and lengths apart: PostgreSQL runs
@@ -118,8 +122,13 @@ def _upper(column: str) -> str:
 
 
 def sql_one_of(column: str, values: Sequence[str]) -> str:
-    upper = _upper(column)
-    return f"CASE WHEN {upper} IN ({_sql_list(values)}) THEN {upper} END"
+    """fields.one_of: one of ``values`` (upper case) in any case; as written, the common
+    case, without upper-casing."""
+    upper, listed = _upper(column), _sql_list(values)
+    return (
+        f"CASE WHEN {t(column)} IN ({listed}) THEN {t(column)} "
+        f"WHEN {upper} IN ({listed}) THEN {upper} END"
+    )
 
 
 def sql_flag(column: str) -> str:
@@ -176,10 +185,14 @@ def sql_date_as_is(column: str) -> str:
     )
 
 
-def sql_birth_date(column: str, on: date, days: bool, as_is: bool = False) -> str:
-    """fields.birth_date: a date between 1900-01-01 and the day of the import (``as_is``:
-    read by ``sql_date_as_is``)."""
-    value = sql_date_as_is(column) if as_is else sql_date(column, days)
+def sql_birth_date(column: str, on: date, days: bool) -> str:
+    """fields.birth_date: a date between 1900-01-01 and the day of the import."""
+    return sql_birth_range(sql_date(column, days), on)
+
+
+def sql_birth_range(value: str, on: date) -> str:
+    """The date ``value`` when it is between 1900-01-01 and ``on``, else NULL (``value`` is
+    evaluated up to twice: a column, or cheap SQL)."""
     return (
         f"CASE WHEN {value} BETWEEN DATE '{EARLIEST_BIRTH.isoformat()}' "
         f"AND DATE '{on.isoformat()}' THEN {value} END"
@@ -217,7 +230,9 @@ def create_raw(
     """The raw table of a file: its line, then one text column per column of the file.
     ``numbered``: the server numbers the rows from line 2 (each row one line, in order)."""
     body = ", ".join(f"{c} text" for c in columns)
-    line = "line integer" + (" GENERATED ALWAYS AS IDENTITY (START WITH 2)" if numbered else "")
+    # the numbers taken from the session's cache of the sequence, not one by one
+    numbering = " GENERATED ALWAYS AS IDENTITY (START WITH 2 CACHE 100000)"
+    line = "line integer" + (numbering if numbered else "")
     session.execute(text(f"CREATE TEMPORARY TABLE {table} ({line}, {body})"))
 
 
@@ -279,23 +294,48 @@ def _bad_marks(delimiter: bytes) -> tuple[re.Pattern[bytes], re.Pattern[bytes]]:
 _BAD_MARKS = {d: _bad_marks(d) for d in (b",", b";")}
 
 
-def _plain(lines: bytes, delimiter: bytes) -> bool:
-    """Whether the whole lines ``lines`` read the same with PostgreSQL's CSV parser as with
-    Python's csv module (strict): line ends are LF or CRLF; every quote belongs to a quoted
-    field that is a whole field on one line (after a delimiter or the line's start, before a
-    delimiter or the line's end); no line is long enough for Python's field limit."""
+def _unquoted(lines: bytes, delimiter: bytes) -> bytes | None:
+    """The whole lines ``lines`` with each quoted field replaced by a mark, when they read the
+    same with PostgreSQL's CSV parser as with Python's csv module (strict): line ends are LF
+    or CRLF; every quote belongs to a quoted field that is a whole field on one line (after a
+    delimiter or the line's start, before a delimiter or the line's end); no line is long
+    enough for Python's field limit. None when they do not."""
     if lines.count(b"\r") != lines.count(b"\r\n"):
-        return False
+        return None
     for start in range(0, len(lines), _WINDOW):
         if lines.find(b"\n", start, start + _WINDOW) < 0:
-            return False
+            return None
     if b'"' not in lines:
-        return True
+        return lines
     marked = _QUOTED.sub(_MARK, lines)
     if b'"' in marked:
-        return False
+        return None
     bad_after, bad_before = _BAD_MARKS[delimiter]
-    return not bad_after.search(marked) and not bad_before.search(marked[::-1])
+    if bad_after.search(marked) or bad_before.search(marked[::-1]):
+        return None
+    return marked
+
+
+def _plain(lines: bytes, delimiter: bytes) -> bool:
+    return _unquoted(lines, delimiter) is not None
+
+
+# a field's edges as one byte: its delimiter or a line end (quoted fields are marks by then)
+_EDGES = {d: bytes.maketrans(d + b"\r", b"\n\n") for d in (b",", b";")}
+
+
+def _spaced(lines: bytes, unquoted: bytes, delimiter: bytes) -> bool:
+    """Whether some field of the plain whole lines ``lines`` (``unquoted``: as ``_unquoted``
+    gives them) may begin or end with whitespace that ``padron_trim`` removes: a space next to
+    a delimiter, a line end or a quote, or any tab, form feed or vertical tab (a field on one
+    line holds no other). A 'yes' for a field that has none (a doubled quote after a space)
+    only costs the trims."""
+    if b"\t" in lines or b"\f" in lines or b"\x0b" in lines:
+        return True
+    edges = unquoted.translate(_EDGES[delimiter])
+    if edges[:1] == b" " or b" \n" in edges or b"\n " in edges:
+        return True
+    return unquoted is not lines and (b'" ' in lines or b' "' in lines)
 
 
 def copy_plain(
@@ -306,11 +346,13 @@ def copy_plain(
     optional: Sequence[str] = (),
     *,
     on_rows: Callable[[int], None] | None = None,
-) -> tuple[Header, int]:
+) -> tuple[Header, int, bool]:
     """Sends ``src`` to ``COPY`` as it is (the server parses it) into the raw table ``table``,
-    whose lines the server numbers. Raises ``NotPlain`` when the file needs Python's reader
-    (``_plain``) or has a row that is not one line; a file the server refuses raises its
-    error. The caller runs this in a savepoint and falls back to ``copy_file``."""
+    whose lines the server numbers; returns the header, the number of rows and whether some
+    value may have whitespace around it (``_spaced``: else trimming changes none). Raises
+    ``NotPlain`` when the file needs Python's reader (``_unquoted``) or has a row that is not
+    one line; a file the server refuses raises its error. The caller runs this in a
+    savepoint and falls back to ``copy_file``."""
     with src.path.open("rb") as handle:
         first = handle.readline()
         if first.count(b"\r") != first.count(b"\r\n"):
@@ -323,7 +365,7 @@ def copy_plain(
             f"ENCODING '{_COPY_ENCODING[src.encoding]}', FORCE_NOT_NULL ({names})"
         )
         delimiter = header.delimiter.encode()
-        lines, tail = 0, b""
+        lines, tail, spaced = 0, b"", False
         raw = session.connection().connection.driver_connection
         with raw.cursor() as cursor:  # type: ignore[union-attr]
             with cursor.copy(f"COPY {table} ({names}) FROM STDIN ({options})") as copy:
@@ -333,21 +375,26 @@ def copy_plain(
                     if not cut and len(chunk) >= 2 * _WINDOW:
                         raise NotPlain
                     whole, tail = chunk[:cut], chunk[cut:]
-                    if not _plain(whole, delimiter):
+                    unquoted = _unquoted(whole, delimiter)
+                    if unquoted is None:
                         raise NotPlain
+                    spaced = spaced or _spaced(whole, unquoted, delimiter)
                     copy.write(whole)
                     lines += whole.count(b"\n")
                     if on_rows:
                         on_rows(lines)
                 if tail:
-                    if not _plain(tail + b"\n", delimiter):
+                    last = tail + b"\n"
+                    unquoted = _unquoted(last, delimiter)
+                    if unquoted is None:
                         raise NotPlain
+                    spaced = spaced or _spaced(last, unquoted, delimiter)
                     copy.write(tail)
                     lines += 1
             rows = cursor.rowcount
     if rows != lines:  # a row over several lines, or the end-of-data marker
         raise NotPlain
-    return header, rows
+    return header, rows, spaced
 
 
 def typed_select(  # noqa: PLR0917
@@ -357,13 +404,15 @@ def typed_select(  # noqa: PLR0917
     joins: str = "",
     trim: Collection[str] | None = None,
     sql: Mapping[str, str] | None = None,
+    read: Mapping[str, str] | None = None,
 ) -> str:
     """SELECT of ``raw``'s line, the SQL form of each column (NULL where wrong; ``sql``
     replaces some) and ``extra`` (name, SQL) pairs. The values are trimmed first, only those
     of ``trim`` if given: every other column's SQL then takes the value as it is in the file,
     and a value with spaces around it comes out NULL — never another value than its trimmed
-    form would give."""
-    sql = sql or {}
+    form would give. ``read`` replaces the trim of some columns with SQL over the raw value
+    (``t(column)`` too), computed once per row however often the column's SQL uses it."""
+    sql, read = sql or {}, read or {}
     values = ", ".join(
         [
             "r.line",
@@ -371,12 +420,17 @@ def typed_select(  # noqa: PLR0917
             *[f"{s} AS {n}" for n, s in extra],
         ]
     )
+    trimmed = {c.name for c in columns} if trim is None else set(trim)
     inner = [
-        f"pg_temp.padron_trim({c.name}) AS {c.name}" if trim is None or c.name in trim else c.name
+        f"{read[c.name]} AS {c.name}"
+        if c.name in read
+        else f"pg_temp.padron_trim({t(c.name)}) AS {c.name}"
+        if c.name in trimmed
+        else t(c.name)
         for c in columns
     ]
-    # OFFSET 0 keeps the subquery whole, so each value is trimmed once, not once per use
-    source = f"(SELECT {', '.join(['line', *inner])} FROM {raw} OFFSET 0) r"
+    # OFFSET 0 keeps the subquery whole, so each value is read once, not once per use
+    source = f"(SELECT {', '.join([t('line'), *inner])} FROM {raw} r OFFSET 0) r"
     return f"SELECT {values} FROM {source} {joins}"
 
 

@@ -310,7 +310,8 @@ def _miembro_sql(on: date, present: tuple[str, ...], days: bool) -> dict[str, st
 @dataclass(frozen=True)
 class _RawFile:
     """A file in its raw table (``pgload``), and the SQL that reads each of its values:
-    ``joins`` brings the catalogue (UT of each ubigeo), ``days`` the table of days."""
+    ``joins`` brings the catalogue (UT of each ubigeo), ``days`` the table of days;
+    ``spaced``: some value may have whitespace around it (else trimming changes none)."""
 
     src: SourceFile
     raw: str
@@ -319,10 +320,13 @@ class _RawFile:
     joins: str
     days: str
     rows: int
+    spaced: bool
 
-    def as_is(self, dates: dict[str, str]) -> str:
-        """What the first load reads: only free text trimmed, ``dates`` as written."""
-        return pgload.typed_select(self.raw, self.columns, self.extra, self.joins, FREE_TEXT, dates)
+    def as_is(self, sql: dict[str, str], read: dict[str, str] | None = None) -> str:
+        """What the first load reads (``pgload.typed_select``): only free text trimmed, and
+        only when some value may need it; ``sql`` and ``read`` replace some columns'."""
+        trim = FREE_TEXT if self.spaced else ()
+        return pgload.typed_select(self.raw, self.columns, self.extra, self.joins, trim, sql, read)
 
     @property
     def names(self) -> list[str]:
@@ -343,18 +347,20 @@ def _copy_raw(  # noqa: PLR0917
     required: Sequence[str],
     optional: Sequence[str],
     on_rows: Callable[[int], None],
-) -> tuple[tuple[str, ...], int]:
+) -> tuple[tuple[str, ...], int, bool]:
     """COPY of ``src`` as it is when PostgreSQL reads it as Python would, else row by row
-    through Python's csv reader (which then finds any structural error)."""
+    through Python's csv reader (which then finds any structural error). Returns the optional
+    columns present, the number of rows and whether a value may have whitespace around it."""
     try:
         with session.begin_nested():
-            header, rows = pgload.copy_plain(
+            header, rows, spaced = pgload.copy_plain(
                 session, src, table, required, optional, on_rows=on_rows
             )
-            return header.present_optional, rows
+            return header.present_optional, rows, spaced
     except (pgload.NotPlain, psycopg.DataError) as exc:
         log.info("sisfoh import: %s read row by row (%s)", src.name, type(exc).__name__)
-    return pgload.copy_file(session, src, table, required, optional, on_rows=on_rows)
+    present, rows = pgload.copy_file(session, src, table, required, optional, on_rows=on_rows)
+    return present, rows, True
 
 
 def _load_postgresql(session: Session, run: _Run, unit_ids: dict[str, int]) -> _RawFiles:
@@ -363,11 +369,11 @@ def _load_postgresql(session: Session, run: _Run, unit_ids: dict[str, int]) -> _
     ut_of = [{"u": u, "id": unit_ids[d.ut_code]} for u, d in districts().items() if d.ut_code]
     session.execute(sql(f"CREATE TEMPORARY TABLE {RAW_UT} (ubigeo text PRIMARY KEY, id int)"))
     session.execute(sql(f"INSERT INTO {RAW_UT} VALUES (:u, :id)"), ut_of)
-    _, n_hogares = _copy_raw(
+    _, n_hogares, h_spaced = _copy_raw(
         session, run.hogares, RAW_HOGAR, HOGARES_COLUMNS, (), run.meter.hogares
     )
     run.meter.hogares(n_hogares)
-    present, n_miembros = _copy_raw(
+    present, n_miembros, m_spaced = _copy_raw(
         session, run.miembros, RAW_MIEMBRO, MIEMBROS_COLUMNS, MIEMBROS_OPTIONAL, run.meter.miembros
     )
     run.optional_present = present
@@ -382,6 +388,7 @@ def _load_postgresql(session: Session, run: _Run, unit_ids: dict[str, int]) -> _
         f"LEFT JOIN {RAW_UT} u ON u.ubigeo = {pgload.t('ubigeo')}",
         pgload.date_join("cse_vigencia_fin", days),
         n_hogares,
+        h_spaced,
     )
     checks = _miembro_checks(run.on)
     miembros = _RawFile(
@@ -395,6 +402,7 @@ def _load_postgresql(session: Session, run: _Run, unit_ids: dict[str, int]) -> _
         "",
         pgload.date_join("fecha_nacimiento", days),
         n_miembros,
+        m_spaced,
     )
     return _RawFiles(hogares, miembros, days)
 
@@ -645,19 +653,23 @@ def _apply_first_load(
     session.execute(sql("SET LOCAL jit = off"))
     datestyle = session.scalar(sql("SELECT current_setting('DateStyle')"))
     session.execute(sql("SET LOCAL DateStyle = 'ISO, DMY'"))
-    with pgload.checked_by_the_import(session):
+    with pgload.checked_by_the_import(session) as triggers_skipped:
         rebuild = h.rows + m.rows >= firstload.REBUILD_FROM_ROWS
-        indexes = firstload.drop_secondary_indexes(session) if rebuild else []
+        set_aside = firstload.set_aside(session, triggers_skipped) if rebuild else []
         vigencia = {"cse_vigencia_fin": pgload.sql_date_as_is("cse_vigencia_fin")}
         hogares = firstload.typed(h.as_is(vigencia), h.names, STG_HOGAR)
         firstload.insert_hogares(session, hogares, batch.id, at, run.on)
         session.execute(sql(f"ANALYZE {Hogar.__tablename__}"))  # plans by hashing, not sorting
         firstload.refuse_repeated_titular(session, batch.id)
         run.lap("hogares")
-        birth = pgload.sql_birth_date("fecha_nacimiento", run.on, days=False, as_is=True)
-        # a code that matches a hogar of the padrón is a right code: no need to check it
+        # the date read once, then its range; a code that matches a hogar of the padrón is a
+        # right code: no need to check it
+        birth = pgload.sql_birth_range(pgload.t("fecha_nacimiento"), run.on)
         miembros = firstload.typed(
-            m.as_is({"fecha_nacimiento": birth, "co_hogar": pgload.t("co_hogar")}),
+            m.as_is(
+                {"fecha_nacimiento": birth, "co_hogar": pgload.t("co_hogar")},
+                {"fecha_nacimiento": pgload.sql_date_as_is("fecha_nacimiento")},
+            ),
             m.names,
             STG_MIEMBRO,
         )
@@ -665,7 +677,7 @@ def _apply_first_load(
         run.lap("miembros")
         apply.insert_entries(session, batch.id, at)
         run.lap("historial")
-        firstload.build_indexes(session, indexes)
+        firstload.build_again(session, set_aside)
         run.lap("indices")
     session.execute(sql("SELECT set_config('DateStyle', :style, true)"), {"style": datestyle})
     _drop_raw(session)

@@ -14,20 +14,23 @@ from sqlalchemy import Boolean, Column, Date, Integer, MetaData, String, Table, 
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
+from engine.padron.models import code
+
 FLUSH_ROWS = 20_000
 TEMP_BUFFERS = "512MB"
 
 _meta = MetaData()
+CODE = code()  # compared as the padrón's codes are
 
 STG_HOGAR = Table(
     "padron_stg_hogar",
     _meta,
     Column("line", Integer),
-    Column("co_hogar", String),
-    Column("ubigeo", String),
+    Column("co_hogar", CODE),
+    Column("ubigeo", CODE),
     Column("centro_poblado", String),
     Column("direccion", String),
-    Column("dni_titular", String),
+    Column("dni_titular", CODE),
     Column("ap_paterno", String),
     Column("ap_materno", String),
     Column("nombres", String),
@@ -40,16 +43,16 @@ STG_MIEMBRO = Table(
     "padron_stg_miembro",
     _meta,
     Column("line", Integer),
-    Column("co_hogar", String),
-    Column("dni", String),
+    Column("co_hogar", CODE),
+    Column("dni", CODE),
     Column("ap_paterno", String),
     Column("ap_materno", String),
     Column("nombres", String),
     Column("fecha_nacimiento", Date),
     Column("sexo", String),
     Column("gestante", Boolean),
-    Column("codigo_modular_ie", String),  # '' when the file does not say
-    Column("codigo_renipress", String),
+    Column("codigo_modular_ie", CODE),  # '' when the file does not say
+    Column("codigo_renipress", CODE),
     prefixes=["TEMPORARY"],
 )
 # created after the load, which is faster than maintaining them row by row
