@@ -3,16 +3,16 @@ byte by byte on PostgreSQL (COLLATE "C"): their indexes build several times fast
 the database's linguistic collation, and they are ASCII digits and letters, not words. SQLite
 compares bytes already: nothing to do there
 
-Revision ID: 0024
-Revises: 0023
+Revision ID: 0025
+Revises: 0024
 Create Date: 2026-11-29 14:00:00
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0024"
-down_revision = "0023"
+revision = "0025"
+down_revision = "0024"
 branch_labels = None
 depends_on = None
 
