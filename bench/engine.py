@@ -310,6 +310,7 @@ def main() -> None:
     parser.add_argument("--full", action="store_true", help="the issue's sizes")
     parser.add_argument("--pg", default=None, help="a PostgreSQL server URL to measure too")
     parser.add_argument("--rounds", type=int, default=3, help="alternate rounds of (a) and (b)")
+    parser.add_argument("--no-sqlite", action="store_true", help="measure PostgreSQL only")
     args = parser.parse_args()
     args.instances = 200 if args.full else 40
     args.probe = 100 if args.full else 20
@@ -322,7 +323,8 @@ def main() -> None:
         "rounds": args.rounds,
     }
     with tempfile.TemporaryDirectory() as tmp:
-        backends = [("sqlite", None)] + ([("postgresql", args.pg)] if args.pg else [])
+        backends = [] if args.no_sqlite and args.pg else [("sqlite", None)]
+        backends += [("postgresql", args.pg)] if args.pg else []
         for name, pg in backends:
             url = fresh_url(pg, Path(tmp))
             try:
