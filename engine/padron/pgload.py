@@ -531,6 +531,11 @@ _MAY_SKIP = text(
 )
 
 
+def may_skip_triggers(session: Session) -> bool:
+    """Whether this session's imports skip the foreign-key triggers (``checked_by_the_import``)."""
+    return bool(session.scalar(_MAY_SKIP))
+
+
 @contextmanager
 def checked_by_the_import(session: Session) -> Iterator[bool]:
     """While applying a checked import, PostgreSQL skips its per-row foreign-key triggers:
@@ -540,7 +545,7 @@ def checked_by_the_import(session: Session) -> Iterator[bool]:
     pg_restore's --disable-triggers; it needs a superuser or ``GRANT SET ON PARAMETER
     session_replication_role`` (PostgreSQL 15), and without either the triggers run.
     Unique and check constraints still hold. Yields whether the triggers were skipped."""
-    if not session.scalar(_MAY_SKIP):
+    if not may_skip_triggers(session):
         yield False
         return
     for statement in _PARENTS:
