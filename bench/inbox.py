@@ -179,8 +179,8 @@ def _seed_sql(postgres: bool) -> tuple[str, str, str]:
         at = "to_timestamp(:now + ({secs}))"
         household = f"'H' || lpad(({d['household']} % 100000000)::text, 8, '0')"
         uuid_ = (
-            "lpad(to_hex(:first_task + s.n), 8, '0') || '-0000-4000-8000-' "
-            "|| lpad(to_hex(s.n), 12, '0')"
+            "(lpad(to_hex(:first_task + s.n), 8, '0') || '-0000-4000-8000-' "
+            "|| lpad(to_hex(s.n), 12, '0'))::uuid"
         )
     else:
         series = (

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import ForeignKey, Index, Integer, LargeBinary, String, Text, text
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Mapped, mapped_column
 
 from engine.db import Base, UTCDateTime, utcnow
@@ -19,6 +20,9 @@ CALL_STATES = ("pending", "running", "done", "failed")
 OPEN_PREDICATE = "state IN ('ready', 'claimed')"
 DONE_PREDICATE = "state = 'completed'"
 DONE_INDEX = "ix_human_task_done_unit"  # PostgreSQL only (see POSTGRESQL_ONLY)
+# A SpiffWorkflow task's id, read and written as its text ("1c6bb147-ac8a-…"). PostgreSQL
+# keeps it as a native uuid: 16 bytes instead of 37 in the row and in each index on it.
+TaskUuid = String(36).with_variant(postgresql.UUID(as_uuid=False), "postgresql")
 
 
 class ProcessInstance(Base):
@@ -66,7 +70,7 @@ class HumanTask(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     instance_id: Mapped[int] = mapped_column(ForeignKey("process_instance.id"))
-    task_uuid: Mapped[str] = mapped_column(String(36), unique=True)
+    task_uuid: Mapped[str] = mapped_column(TaskUuid, unique=True)
     element_id: Mapped[str] = mapped_column(String(100))
     name: Mapped[str] = mapped_column(String(200))
     candidate: Mapped[str] = mapped_column(String(200))  # the lane: a denominación
@@ -137,7 +141,7 @@ class ServiceCall(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     instance_id: Mapped[int] = mapped_column(ForeignKey("process_instance.id"), index=True)
-    task_uuid: Mapped[str] = mapped_column(String(36))
+    task_uuid: Mapped[str] = mapped_column(TaskUuid)
     element_id: Mapped[str] = mapped_column(String(100))
     operation: Mapped[str] = mapped_column(String(100))
     params: Mapped[str] = mapped_column(Text)  # JSON
