@@ -322,7 +322,7 @@ def _unquoted(lines: bytes, delimiter: bytes) -> bytes | None:
     or CRLF; every quote belongs to a quoted field that is a whole field on one line (after a
     delimiter or the line's start, before a delimiter or the line's end); no line is long
     enough for Python's field limit. None when they do not."""
-    if lines.count(b"\r") != lines.count(b"\r\n"):
+    if b"\r" in lines and lines.count(b"\r") != lines.count(b"\r\n"):
         return None
     for start in range(0, len(lines), _WINDOW):
         if lines.find(b"\n", start, start + _WINDOW) < 0:
