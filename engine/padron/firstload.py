@@ -13,6 +13,10 @@ the first load back to its savepoint and runs the import row by row, which repor
 error with its file, line, column and reason — or applies the files, if what stopped the
 first load was only a value it does not take as it is.
 
+The ids of the new rows are taken from their sequences at once and numbered by line
+(``reserve_ids``), not one nextval() per row; dates are cast once and written back to be
+compared with the file (``pgload.sql_date_as_is``).
+
 A large first load also sets aside (``set_aside``) the secondary indexes of the padrón
 tables and the primary keys of the members and of the history, and builds them again once
 the rows are in (the unique ones then check the repeated codes and DNIs): one sort per index
