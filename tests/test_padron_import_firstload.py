@@ -125,6 +125,12 @@ def _files(kind: str, folder: Path) -> tuple[Path, Path]:
     if kind == "generated":  # quoted addresses with commas, optional codes, CRLF-free
         generate(300, 7, folder)
         return folder / "hogares.csv", folder / "miembros.csv"
+    if kind == "multiline":  # values over two lines: Python's reader, lines with gaps
+        generate(300, 7, folder)
+        h, m = folder / "hogares.csv", folder / "miembros.csv"
+        _two_lines(h, "direccion", every=7)
+        _two_lines(m, "ap_materno", every=11)
+        return h, m
     hogares = [[*r[:9], dmy(r[9])] for r in HOGARES]
     miembros = [[*r[:5], dmy(r[5]), *r[6:]] for r in MIEMBROS]
     options = {"latin1-semicolon-dmy": {"encoding": "latin-1", "delimiter": ";"},
@@ -132,7 +138,33 @@ def _files(kind: str, folder: Path) -> tuple[Path, Path]:
     return write_pair(folder, hogares, miembros, **options)
 
 
-@pytest.mark.parametrize("kind", ["generated", "latin1-semicolon-dmy", "utf8-bom"])
+def _two_lines(path: Path, column: str, every: int) -> None:
+    """Puts a line break in the middle of ``column`` of every ``every``-th row."""
+    with path.open(encoding="utf-8", newline="") as f:
+        header, *rows = list(csv.reader(f))
+    at = header.index(column)
+    for row in rows[::every]:
+        row[at] = f"{row[at][:3]}\n{row[at][3:]}"
+    path.write_bytes(csv_bytes(header, rows))
+
+
+def _sequences_ahead(db: Database) -> bool:
+    """Whether the next id of each padrón table is above every id it holds."""
+    if not _postgres(db):
+        return True
+    with db.transaction() as s:
+        return all(
+            s.scalar(
+                sql(
+                    f"SELECT nextval(pg_get_serial_sequence('{table}', 'id')) "
+                    f"> (SELECT coalesce(max(id), 0) FROM {table})"
+                )
+            )
+            for table in firstload.TABLES
+        )
+
+
+@pytest.mark.parametrize("kind", ["generated", "latin1-semicolon-dmy", "utf8-bom", "multiline"])
 def test_a_first_load_gives_what_the_checks_row_by_row_give(
     databases, tmp_path: Path, kind: str, rebuild: bool
 ) -> None:  # type: ignore[no-untyped-def]
@@ -150,6 +182,7 @@ def test_a_first_load_gives_what_the_checks_row_by_row_give(
         assert fast.segmentation.as_dict() == slow.segmentation.as_dict()
         assert _padron(first) == _padron(row_by_row)
         assert _schema(first) == schema  # the same indexes and constraints, rebuilt or kept
+        assert _sequences_ahead(first)  # the ids it took at once are taken
         again = _import(first, h, m)
         assert again.already_imported
     finally:
@@ -357,6 +390,33 @@ def test_an_owner_not_superuser_checks_the_padrons_foreign_keys_once(
         assert fast.counts == slow.counts
         assert _padron(db) == _padron(row_by_row)
         assert _schema(db) == schema
+    finally:
+        row_by_row.dispose()
+
+
+def test_a_user_who_may_not_set_the_sequences_takes_the_ids_one_by_one(
+    owner: tuple[Database, str], databases, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    """The first load takes its ids at once with setval(), which needs UPDATE on each
+    sequence; without it (nextval() needs only USAGE) each row takes its own."""
+    db, role = owner
+    with db.transaction() as s:
+        for table in firstload.TABLES:
+            sequence = s.scalar(sql(f"SELECT pg_get_serial_sequence('{table}', 'id')"))
+            s.execute(sql(f"REVOKE UPDATE ON SEQUENCE {sequence} FROM {role}"))
+            s.execute(sql(f"GRANT USAGE ON SEQUENCE {sequence} TO {role}"))
+    h, m = _files("generated", tmp_path)
+    row_by_row = padron_database(databases)
+    try:
+        with db.transaction() as s:
+            s.execute(sql(f"SET LOCAL ROLE {role}"))
+            assert firstload.reserve_ids(s, firstload.TABLES[0], 10) is None
+        fast = _import(db, h, m, role=role)
+        slow = _import(row_by_row, h, m, row_by_row=True)
+        assert "indices" in fast.phases  # it took the first load
+        assert fast.counts == slow.counts
+        assert _padron(db) == _padron(row_by_row)
+        assert _sequences_ahead(db)
     finally:
         row_by_row.dispose()
 

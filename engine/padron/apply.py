@@ -8,6 +8,7 @@ from datetime import date, datetime
 
 from sqlalchemy import (
     Boolean,
+    ColumnElement,
     Integer,
     and_,
     case,
@@ -107,10 +108,13 @@ def insert_hogares(session: Session, batch_id: int, at: datetime, on: date) -> t
     return inserted, validated or 0
 
 
-def insert_entries(session: Session, batch_id: int, at: datetime) -> None:
+def insert_entries(
+    session: Session, batch_id: int, at: datetime, ids: ColumnElement[int] | None = None
+) -> None:
     """The history row of each hogar the batch brought in: its entry into the padrón (from no
-    state to its first), with the cause."""
+    state to its first), with the cause; ``ids``: the rows' ids, else their column's default."""
     history = select(
+        *([] if ids is None else [ids]),
         Hogar.id,
         null(),
         Hogar.estado,
@@ -120,7 +124,8 @@ def insert_entries(session: Session, batch_id: int, at: datetime) -> None:
         null(),
         literal(batch_id, Integer),
     ).where(Hogar.alta_batch_id == batch_id)
-    session.execute(HogarEstadoHistorial.__table__.insert().from_select(HISTORY_COLUMNS, history))
+    columns = HISTORY_COLUMNS if ids is None else ["id", *HISTORY_COLUMNS]
+    session.execute(HogarEstadoHistorial.__table__.insert().from_select(columns, history))
 
 
 def _count(session: Session, statement) -> int:  # type: ignore[no-untyped-def]

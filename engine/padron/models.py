@@ -16,6 +16,7 @@ from sqlalchemy import (
     Integer,
     String,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 from sqlalchemy.types import TypeEngine
@@ -141,7 +142,17 @@ class HogarEstadoHistorial(Base):
     the padrón (as potencial, or validado when the import's first validation admits it)."""
 
     __tablename__ = "padron_hogar_estado"
-    __table_args__ = (Index("ix_padron_hogar_estado_hogar", "hogar_id", "id"),)
+    __table_args__ = (
+        Index("ix_padron_hogar_estado_hogar", "hogar_id", "id"),
+        # most changes come from imports, with no instance: only the others are indexed
+        # (migration 0026; a first load builds it after the rows, for a million of them)
+        Index(
+            "ix_padron_hogar_estado_instance_id",
+            "instance_id",
+            sqlite_where=text("instance_id IS NOT NULL"),
+            postgresql_where=text("instance_id IS NOT NULL"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     hogar_id: Mapped[int] = mapped_column(ForeignKey("padron_hogar.id"))
@@ -149,6 +160,6 @@ class HogarEstadoHistorial(Base):
     estado_nuevo: Mapped[str] = mapped_column(String(24))
     fecha: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     causa: Mapped[str] = mapped_column(String(300))
-    instance_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    instance_id: Mapped[int | None] = mapped_column(Integer)
     element_id: Mapped[str | None] = mapped_column(String(100))
     import_batch_id: Mapped[int | None] = mapped_column(Integer)  # provenance, as alta_batch_id

@@ -57,7 +57,7 @@ from engine.padron.fields import (
     text,
 )
 from engine.padron.geography import districts, ensure_geography, ut_unit_ids
-from engine.padron.models import CSE_VALORES, Hogar, ImportBatch
+from engine.padron.models import CSE_VALORES, Hogar, ImportBatch, Miembro
 from engine.padron.segmentation import Segmentation, segment
 from engine.padron.staging import (
     STG_HOGAR,
@@ -311,7 +311,8 @@ def _miembro_sql(on: date, present: tuple[str, ...], days: bool) -> dict[str, st
 class _RawFile:
     """A file in its raw table (``pgload``), and the SQL that reads each of its values:
     ``joins`` brings the catalogue (UT of each ubigeo), ``days`` the table of days;
-    ``spaced``: some value may have whitespace around it (else trimming changes none)."""
+    ``spaced``: some value may have whitespace around it (else trimming changes none);
+    ``last_line``: the line of its last row (its rows' lines are between 2 and that)."""
 
     src: SourceFile
     raw: str
@@ -321,12 +322,14 @@ class _RawFile:
     days: str
     rows: int
     spaced: bool
+    last_line: int
 
-    def as_is(self, sql: dict[str, str], read: dict[str, str] | None = None) -> str:
+    def as_is(self, sql: dict[str, str], inner: Sequence[tuple[str, str]] = ()) -> str:
         """What the first load reads (``pgload.typed_select``): only free text trimmed, and
-        only when some value may need it; ``sql`` and ``read`` replace some columns'."""
+        only when some value may need it; ``sql`` replaces some columns', ``inner`` is
+        computed once per row."""
         trim = FREE_TEXT if self.spaced else ()
-        return pgload.typed_select(self.raw, self.columns, self.extra, self.joins, trim, sql, read)
+        return pgload.typed_select(self.raw, self.columns, self.extra, self.joins, trim, sql, inner)
 
     @property
     def names(self) -> list[str]:
@@ -347,20 +350,22 @@ def _copy_raw(  # noqa: PLR0917
     required: Sequence[str],
     optional: Sequence[str],
     on_rows: Callable[[int], None],
-) -> tuple[tuple[str, ...], int, bool]:
+) -> tuple[tuple[str, ...], int, bool, int]:
     """COPY of ``src`` as it is when PostgreSQL reads it as Python would, else row by row
     through Python's csv reader (which then finds any structural error). Returns the optional
-    columns present, the number of rows and whether a value may have whitespace around it."""
+    columns present, the number of rows, whether a value may have whitespace around it and
+    the line of the last row."""
     try:
         with session.begin_nested():
             header, rows, spaced = pgload.copy_plain(
                 session, src, table, required, optional, on_rows=on_rows
             )
-            return header.present_optional, rows, spaced
+            return header.present_optional, rows, spaced, rows + 1  # one line each
     except (pgload.NotPlain, psycopg.DataError) as exc:
         log.info("sisfoh import: %s read row by row (%s)", src.name, type(exc).__name__)
     present, rows = pgload.copy_file(session, src, table, required, optional, on_rows=on_rows)
-    return present, rows, True
+    last_line = session.scalar(sql(f"SELECT coalesce(max(line), 1) FROM {table}"))
+    return present, rows, True, last_line or 1
 
 
 def _load_postgresql(session: Session, run: _Run, unit_ids: dict[str, int]) -> _RawFiles:
@@ -369,11 +374,11 @@ def _load_postgresql(session: Session, run: _Run, unit_ids: dict[str, int]) -> _
     ut_of = [{"u": u, "id": unit_ids[d.ut_code]} for u, d in districts().items() if d.ut_code]
     session.execute(sql(f"CREATE TEMPORARY TABLE {RAW_UT} (ubigeo text PRIMARY KEY, id int)"))
     session.execute(sql(f"INSERT INTO {RAW_UT} VALUES (:u, :id)"), ut_of)
-    _, n_hogares, h_spaced = _copy_raw(
+    _, n_hogares, h_spaced, h_last = _copy_raw(
         session, run.hogares, RAW_HOGAR, HOGARES_COLUMNS, (), run.meter.hogares
     )
     run.meter.hogares(n_hogares)
-    present, n_miembros, m_spaced = _copy_raw(
+    present, n_miembros, m_spaced, m_last = _copy_raw(
         session, run.miembros, RAW_MIEMBRO, MIEMBROS_COLUMNS, MIEMBROS_OPTIONAL, run.meter.miembros
     )
     run.optional_present = present
@@ -389,6 +394,7 @@ def _load_postgresql(session: Session, run: _Run, unit_ids: dict[str, int]) -> _
         pgload.date_join("cse_vigencia_fin", days),
         n_hogares,
         h_spaced,
+        h_last,
     )
     checks = _miembro_checks(run.on)
     miembros = _RawFile(
@@ -403,6 +409,7 @@ def _load_postgresql(session: Session, run: _Run, unit_ids: dict[str, int]) -> _
         pgload.date_join("fecha_nacimiento", days),
         n_miembros,
         m_spaced,
+        m_last,
     )
     return _RawFiles(hogares, miembros, days)
 
@@ -656,26 +663,42 @@ def _apply_first_load(
     with pgload.checked_by_the_import(session) as triggers_skipped:
         rebuild = h.rows + m.rows >= firstload.REBUILD_FROM_ROWS
         set_aside = firstload.set_aside(session, triggers_skipped) if rebuild else []
-        vigencia = {"cse_vigencia_fin": pgload.sql_date_as_is("cse_vigencia_fin")}
-        hogares = firstload.typed(h.as_is(vigencia), h.names, STG_HOGAR)
-        firstload.insert_hogares(session, hogares, batch.id, at, run.on)
+        # each date cast once, then written back: the same text or refused
+        vigencia = pgload.sql_date_as_is("cse_vigencia_fin", pgload.t("vigencia"))
+        hogares = firstload.typed(
+            h.as_is(
+                {"cse_vigencia_fin": vigencia},
+                [("vigencia", pgload.sql_date_cast("cse_vigencia_fin"))],
+            ),
+            h.names,
+            STG_HOGAR,
+        )
+        # ids taken at once, by line (hogares and their history: as many as the lines)
+        span = h.last_line - firstload.FIRST_LINE + 1
+        first_hogar = firstload.reserve_ids(session, Hogar.__tablename__, span)
+        firstload.insert_hogares(session, hogares, batch.id, at, run.on, first_hogar)
         session.execute(sql(f"ANALYZE {Hogar.__tablename__}"))  # plans by hashing, not sorting
         firstload.refuse_repeated_titular(session, batch.id)
         run.lap("hogares")
-        # the date read once, then its range; a code that matches a hogar of the padrón is a
-        # right code: no need to check it
-        birth = pgload.sql_birth_range(pgload.t("fecha_nacimiento"), run.on)
+        # a code that matches a hogar of the padrón is a right code: no need to check it
+        nacimiento = pgload.t("nacimiento")
+        birth = pgload.sql_date_as_is(
+            "fecha_nacimiento", nacimiento, pgload.birth_range(nacimiento, run.on)
+        )
         miembros = firstload.typed(
             m.as_is(
                 {"fecha_nacimiento": birth, "co_hogar": pgload.t("co_hogar")},
-                {"fecha_nacimiento": pgload.sql_date_as_is("fecha_nacimiento")},
+                [("nacimiento", pgload.sql_date_cast("fecha_nacimiento"))],
             ),
             m.names,
             STG_MIEMBRO,
         )
-        firstload.insert_miembros(session, miembros, at)
+        span = m.last_line - firstload.FIRST_LINE + 1
+        first_miembro = firstload.reserve_ids(session, Miembro.__tablename__, span)
+        firstload.insert_miembros(session, miembros, at, first_miembro)
         run.lap("miembros")
-        apply.insert_entries(session, batch.id, at)
+        span = h.last_line - firstload.FIRST_LINE + 1
+        firstload.insert_entries(session, batch.id, at, first_hogar, span)
         run.lap("historial")
         firstload.build_again(session, set_aside)
         run.lap("indices")
