@@ -332,6 +332,11 @@ class _RawFile:
         return pgload.typed_select(self.raw, self.columns, self.extra, self.joins, trim, sql, inner)
 
     @property
+    def lines(self) -> int:
+        """How many lines its rows span (ids reserved by line, ``firstload.reserve_ids``)."""
+        return self.last_line - firstload.FIRST_LINE + 1
+
+    @property
     def names(self) -> list[str]:
         return [c.name for c in self.columns] + [n for n, _ in self.extra]
 
@@ -365,7 +370,7 @@ def _copy_raw(  # noqa: PLR0917
         log.info("sisfoh import: %s read row by row (%s)", src.name, type(exc).__name__)
     present, rows = pgload.copy_file(session, src, table, required, optional, on_rows=on_rows)
     last_line = session.scalar(sql(f"SELECT coalesce(max(line), 1) FROM {table}"))
-    return present, rows, True, last_line or 1
+    return present, rows, True, last_line
 
 
 def _load_postgresql(session: Session, run: _Run, unit_ids: dict[str, int]) -> _RawFiles:
@@ -674,8 +679,7 @@ def _apply_first_load(
             STG_HOGAR,
         )
         # ids taken at once, by line (hogares and their history: as many as the lines)
-        span = h.last_line - firstload.FIRST_LINE + 1
-        first_hogar = firstload.reserve_ids(session, Hogar.__tablename__, span)
+        first_hogar = firstload.reserve_ids(session, Hogar.__tablename__, h.lines)
         firstload.insert_hogares(session, hogares, batch.id, at, run.on, first_hogar)
         session.execute(sql(f"ANALYZE {Hogar.__tablename__}"))  # plans by hashing, not sorting
         firstload.refuse_repeated_titular(session, batch.id)
@@ -693,12 +697,10 @@ def _apply_first_load(
             m.names,
             STG_MIEMBRO,
         )
-        span = m.last_line - firstload.FIRST_LINE + 1
-        first_miembro = firstload.reserve_ids(session, Miembro.__tablename__, span)
+        first_miembro = firstload.reserve_ids(session, Miembro.__tablename__, m.lines)
         firstload.insert_miembros(session, miembros, at, first_miembro)
         run.lap("miembros")
-        span = h.last_line - firstload.FIRST_LINE + 1
-        firstload.insert_entries(session, batch.id, at, first_hogar, span)
+        firstload.insert_entries(session, batch.id, at, first_hogar, h.lines)
         run.lap("historial")
         firstload.build_again(session, set_aside)
         run.lap("indices")
