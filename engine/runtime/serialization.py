@@ -15,6 +15,7 @@ from contextvars import ContextVar
 from typing import Any
 from uuid import UUID
 
+import orjson
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.serializer.default.workflow import (
     BpmnWorkflowConverter,
@@ -116,10 +117,32 @@ _ZDICTS = {zlib.adler32(_ZDICT): _ZDICT}
 _FDICT = 0x20  # the zlib header's flag: a preset dictionary (its Adler-32 follows)
 
 
+def _json_bytes(state: dict[str, Any]) -> bytes:
+    """Compact UTF-8 JSON. orjson writes what ``json.dumps`` writes with compact separators
+    and ``ensure_ascii=False``, many times faster (json took 0.1 ms of a task completion's
+    3–4). Its text is kept only if it reads back equal to ``state``: NaN or an infinity
+    (which orjson writes as ``null``), a tuple or a non-string key (which come back
+    changed), an integer over 64 bits (which it refuses) go through ``json`` as before."""
+    try:
+        text = orjson.dumps(state)
+        if orjson.loads(text) == state:
+            return text
+    except orjson.JSONEncodeError:
+        pass
+    return json.dumps(state, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def _json_value(text: bytes) -> Any:
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError:  # what only json reads: NaN, Infinity
+        return json.loads(text)
+
+
 def pack(state: dict[str, Any]) -> bytes:
     """Compact JSON, zlib-compressed from ``_ZDICT``: a finished instance keeps about an
     eighth of its size."""
-    text = json.dumps(state, separators=(",", ":"), ensure_ascii=False).encode()
+    text = _json_bytes(state)
     compressor = zlib.compressobj(6, zdict=_ZDICT)
     return compressor.compress(text) + compressor.flush()
 
@@ -127,12 +150,12 @@ def pack(state: dict[str, Any]) -> bytes:
 def unpack(blob: bytes) -> dict[str, Any]:
     """Reads what ``pack`` wrote, and the blobs written before it had a dictionary."""
     if len(blob) < 6 or not blob[1] & _FDICT:
-        return json.loads(zlib.decompress(blob))
+        return _json_value(zlib.decompress(blob))
     zdict = _ZDICTS.get(int.from_bytes(blob[2:6], "big"))
     if zdict is None:
         raise ValueError("workflow state compressed with an unknown dictionary")
     decompressor = zlib.decompressobj(zdict=zdict)
-    return json.loads(decompressor.decompress(blob) + decompressor.flush())
+    return _json_value(decompressor.decompress(blob) + decompressor.flush())
 
 
 def dump(workflow: BpmnWorkflow) -> bytes:
