@@ -24,6 +24,7 @@ from engine.audit import (
     GENESIS_HASH,
     AuditEvent,
     AuditHeadMissing,
+    append,
     canonical_json,
     event_hash,
     events,
@@ -534,8 +535,53 @@ def test_events_committed_while_verifying_are_not_taken_for_tampering(
 # --- concurrency ----------------------------------------------------------------------------
 
 
+def test_append_numbers_its_events_when_they_are_written_in_the_order_recorded(
+    session: Session,
+) -> None:
+    """``append`` leaves seq, time and hash to the write; a ``record`` after it numbers the
+    appended events first, so the chain keeps the order in which they were recorded."""
+    base, _ = _head(session)
+    first = append(session, "task.ready", element_id="a", data={"n": 1})
+    assert "seq" not in first and "hash" not in first
+    second = record(session, "task.claimed", element_id="b")
+    third = append(session, "task.completed", element_id="c")
+    assert (first["seq"], second.seq) == (base + 1, base + 2)
+    assert "seq" not in third
+    kept = events(session, after_seq=base)  # a query of the log writes what waits
+    assert [(e.seq, e.element_id) for e in kept] == [
+        (base + 1, "a"),
+        (base + 2, "b"),
+        (base + 3, "c"),
+    ]
+    assert third["hash"] == kept[2].hash
+    assert kept[0].recorded_at <= kept[1].recorded_at <= kept[2].recorded_at
+    assert verify(session).ok
+
+
+def test_a_unit_of_work_that_only_appended_does_not_hold_the_head(databases) -> None:  # type: ignore[no-untyped-def]
+    """PostgreSQL: the head's lock is taken when the events are written, so a second writer
+    commits while the first is still working, and the first then numbers after it."""
+    url = databases.new()
+    if not url.startswith("postgresql"):
+        pytest.skip("SQLite lets one writer in at a time whatever the head")
+    migrate.upgrade(url)
+    database = Database(url)
+    try:
+        with database.transaction() as slow:
+            append(slow, "task.completed", element_id="slow")
+            with database.transaction() as quick:  # would wait on the head's lock if held
+                quick.execute(text("SET LOCAL lock_timeout = '2s'"))
+                append(quick, "task.completed", element_id="quick")
+        with database.transaction() as session:
+            assert [e.element_id for e in events(session)] == ["quick", "slow"]
+            assert verify(session).ok
+    finally:
+        database.dispose()
+
+
 def test_concurrent_writers_make_one_gap_free_chain(databases) -> None:  # type: ignore[no-untyped-def]
-    """Two threads, each with its own engine, record 50 events in 50 transactions each."""
+    """Two threads, each with its own engine, record 50 events in 50 transactions each (the
+    one numbering at once, the other when its events are written)."""
     url = databases.new()
     migrate.upgrade(url)
     start = threading.Barrier(2)
@@ -547,7 +593,8 @@ def test_concurrent_writers_make_one_gap_free_chain(databases) -> None:  # type:
             start.wait()
             for n in range(50):
                 with database.transaction() as session:
-                    record(session, "task.completed", element_id=name, data={"n": n})
+                    add = record if name == "a" else append
+                    add(session, "task.completed", element_id=name, data={"n": n})
         except BaseException as exc:  # reported by the main thread
             errors.append(exc)
         finally:

@@ -1,26 +1,32 @@
 """Writing and reading the audit log.
 
-``record`` appends one event inside the caller's transaction and never commits: the event
-exists if and only if the change it describes does. Events are numbered 1, 2, 3… without
-gaps, so writers take turns at the head of the chain:
+``record`` and ``append`` add one event inside the caller's transaction and never commit: the
+event exists if and only if the change it describes does. Events are numbered 1, 2, 3…
+without gaps, so writers take turns at the head of the chain:
 
 * PostgreSQL: ``SELECT … FOR UPDATE`` on the ``audit_head`` row. A second writer waits
   there until the first commits or rolls back, then reads the new head (READ COMMITTED).
   Under REPEATABLE READ or SERIALIZABLE the second writer gets a serialisation failure
   instead, and its caller must retry the unit of work.
-* SQLite: one writer at a time per database. ``record`` first makes a no-op write to the
+* SQLite: one writer at a time per database. Numbering first makes a no-op write to the
   head, which takes the writer lock (waiting up to the busy timeout) before anything is
   read, so the head it then reads cannot be stale.
 
-The lock is held until the caller's transaction ends, so audited units of work run one
-after the other from the moment they record; record late in the unit of work when you can.
+The head's lock is held until the caller's transaction ends, and every audited unit of work
+takes it, so units of work hold it one after the other. ``append`` therefore waits to
+number its event — to take the lock, read the head and hash — until the rows of the unit
+of work are written: at its commit, or before the session's next statement (``Session
+.execute``, ``scalar``, ``get``… — whatever could read the log); see ``write_pending``. A
+task completion then holds the head for its last two statements and its commit, not for
+its engine steps and its other writes, and units of work on different instances overlap on
+PostgreSQL. The event's time is taken when it is numbered: time follows seq. ``record``
+numbers at once (and the events appended before it), for callers that need the event's seq
+or hash back.
 
-An event is numbered and hashed when it is recorded, but its row waits in ``session.info``:
-all the rows of a unit of work go to the database in one INSERT, with one move of the head,
-before the session's next statement (``Session.execute``, ``scalar``, ``get``… — whatever
-could read the log) or its commit (``write_pending``). A flush of ORM changes does not write
-them (nothing flushed refers to an event), so a unit of work that flushes half way still
-writes its events once. A rolled-back transaction drops them with everything else.
+All the rows of a unit of work go to the database in one INSERT, with one move of the head.
+A flush of ORM changes does not write them (nothing flushed refers to an event), so a unit
+of work that flushes half way still writes its events once. A rolled-back transaction drops
+them with everything else.
 """
 
 from __future__ import annotations
@@ -46,9 +52,11 @@ KIND_MAX_LENGTH = 64
 
 _head = AuditHead.__table__
 _events = AuditEvent.__table__
-# session.info keys: (transaction, last seq, last hash) of this session's tip of the chain,
-# and (transaction, rows) recorded but not yet written.
+# session.info keys: (transaction, last seq, last hash) of this session's tip of the chain;
+# (transaction, [(row, now)]) appended but not yet numbered; (transaction, rows) numbered but
+# not yet written.
 _SESSION_HEAD = "audit_head"
+_SESSION_WAITING = "audit_waiting"
 _SESSION_PENDING = "audit_pending"
 
 
@@ -70,11 +78,11 @@ def record(
     data: Mapping[str, Any] | None = None,
     now: datetime | None = None,
 ) -> AuditEvent:
-    """Appends an event (``kind`` such as ``"task.completed"``) to the chain. Never commits.
-    Returns the event (not attached to the session); ``append`` does the same and returns
-    its row, for callers that need nothing back.
+    """Appends an event (``kind`` such as ``"task.completed"``) to the chain, numbered and
+    hashed now (this takes the head's lock). Never commits. Returns the event (not attached
+    to the session); ``append`` numbers later, for callers that need nothing back.
     """
-    row, prev_hash = _append(
+    row = _new_row(
         session,
         kind,
         actor_user_id=actor_user_id,
@@ -85,8 +93,9 @@ def record(
         element_id=element_id,
         household=household,
         data=data,
-        now=now,
     )
+    _number_waiting(session)
+    prev_hash = _number(session, row, now)
     return AuditEvent(**row, prev_hash=prev_hash)
 
 
@@ -104,15 +113,15 @@ def append(
     data: Mapping[str, Any] | None = None,
     now: datetime | None = None,
 ) -> Mapping[str, Any]:
-    """Appends an event to the chain and returns its row (every column). Never commits.
+    """Appends an event to the chain and returns its row. Never commits.
 
     ``data`` is stored as canonical JSON (see ``engine.audit.chain``); empty strings in the
     optional text fields are stored as NULL, so that a CSV export reads back the same.
-    The event is numbered and hashed now; its row is written before the session's next
-    statement or at its commit (see ``write_pending``), together with the others of the
-    transaction and one move of the head.
+    The event is numbered and hashed (``seq``, ``recorded_at`` and ``hash`` are added to the
+    row) when it is written: before the session's next statement or at its commit (see
+    ``write_pending``), together with the others of the transaction and one move of the head.
     """
-    return _append(
+    row = _new_row(
         session,
         kind,
         actor_user_id=actor_user_id,
@@ -123,11 +132,18 @@ def append(
         element_id=element_id,
         household=household,
         data=data,
-        now=now,
-    )[0]
+    )
+    if now is not None and now.tzinfo is None:
+        raise ValueError("naive datetime; use engine.db.utcnow()")
+    transaction = session.get_transaction()
+    waiting = session.info.get(_SESSION_WAITING)
+    if waiting is None or waiting[0] is not transaction:
+        waiting = session.info[_SESSION_WAITING] = (transaction, [])
+    waiting[1].append((row, now))
+    return row
 
 
-def _append(
+def _new_row(
     session: Session,
     kind: str,
     *,
@@ -139,19 +155,12 @@ def _append(
     element_id: str | None,
     household: str | None,
     data: Mapping[str, Any] | None,
-    now: datetime | None,
-) -> tuple[dict[str, Any], str]:
-    """``append``'s work; also returns the previous event's hash (not a stored column)."""
+) -> dict[str, Any]:
+    """The event's fields but its number, time and hash."""
     _check_kind(kind)
     if data is not None and not isinstance(data, Mapping):
         raise TypeError("audit data must be a mapping (a JSON object)")
-    data_text = canonical_json(dict(data or {}))
-    if now is not None and now.tzinfo is None:
-        raise ValueError("naive datetime; use engine.db.utcnow()")
-    last_seq, last_hash = _lock_head(session)
-    row = {
-        "seq": last_seq + 1,
-        "recorded_at": (now or utcnow()).astimezone(UTC),  # taken after the lock: time follows seq
+    return {
         "kind": kind,
         "actor_user_id": actor_user_id,
         "actor_position_id": actor_position_id,
@@ -160,8 +169,18 @@ def _append(
         "instance_id": instance_id,
         "element_id": element_id or None,
         "household": household or None,
-        "data": data_text,
+        "data": canonical_json(dict(data or {})),
     }
+
+
+def _number(session: Session, row: dict[str, Any], now: datetime | None) -> str:
+    """Gives ``row`` the next seq, its time and its hash, and queues it to be written;
+    returns the previous event's hash."""
+    if now is not None and now.tzinfo is None:
+        raise ValueError("naive datetime; use engine.db.utcnow()")
+    last_seq, last_hash = _lock_head(session)
+    row["seq"] = last_seq + 1
+    row["recorded_at"] = (now or utcnow()).astimezone(UTC)  # after the lock: time follows seq
     row["hash"] = event_hash(last_hash, row)
     transaction = session.get_transaction()
     pending = session.info.get(_SESSION_PENDING)
@@ -169,7 +188,16 @@ def _append(
         pending = session.info[_SESSION_PENDING] = (transaction, [])
     pending[1].append(row)
     session.info[_SESSION_HEAD] = (transaction, row["seq"], row["hash"])
-    return row, last_hash
+    return last_hash
+
+
+def _number_waiting(session: Session) -> None:
+    """Numbers, in the order they were appended, the events this transaction appended."""
+    waiting = session.info.pop(_SESSION_WAITING, None)
+    if waiting is None or waiting[0] is not session.get_transaction():
+        return
+    for row, now in waiting[1]:
+        _number(session, row, now)
 
 
 def write_pending(session: Session) -> None:
@@ -177,6 +205,7 @@ def write_pending(session: Session) -> None:
     then moves the head to the last of them. Runs by itself before any statement the
     session executes and before its commit; events of a transaction that rolled back are
     dropped. A caller reading the log through ``session.connection()`` calls it first."""
+    _number_waiting(session)
     pending = session.info.pop(_SESSION_PENDING, None)
     if pending is None or pending[0] is not session.get_transaction() or not pending[1]:
         return
@@ -256,7 +285,8 @@ def _before_commit(session: Session) -> None:
 @sa_event.listens_for(Session, "do_orm_execute")
 def _before_execute(state: ORMExecuteState) -> None:
     """Whatever the session runs next (a query of the log, raw SQL) sees the events."""
-    if _SESSION_PENDING in state.session.info:
+    info = state.session.info
+    if _SESSION_PENDING in info or _SESSION_WAITING in info:
         write_pending(state.session)
 
 
