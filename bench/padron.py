@@ -3,9 +3,11 @@
 (a) ``juntos padron generate``: households per second;
 (b) the SISFOH import: rows per second, rows being hogares + miembros. SQLite: parse and
     check each value in Python, stage with executemany, then set-based SQL. PostgreSQL: the
-    files go to COPY as they are (the server parses them) into raw text tables; into an
-    empty padrón (as here) the first load then checks and inserts each table with one
-    INSERT … SELECT, builds the padrón's secondary indexes after the rows and skips the
+    files go to COPY as they are (the server parses them) into raw text tables, both at
+    once on helper connections; into an empty padrón (as here) the first load then checks
+    and inserts each table with one INSERT … SELECT — the members' rows checked and
+    prepared by a helper while the import's transaction inserts the hogares and their
+    history —, builds the padrón's secondary indexes after the rows and skips the
     foreign-key triggers for what the checks proved; the phases (s) say where the time
     went. Then the first validation and the segmentation;
 (c) in the same run, a naive import — per-row ORM: look each hogar and member up, add it,

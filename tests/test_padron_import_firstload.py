@@ -199,7 +199,12 @@ def test_a_first_load_gives_what_the_checks_row_by_row_give(
         row_by_row.dispose()
 
 
-def test_a_second_import_goes_row_by_row(databases, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+@pytest.mark.parametrize("helpers", [False, True], ids=["one-connection", "helpers"])
+def test_a_second_import_goes_row_by_row(
+    databases, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, helpers: bool
+) -> None:  # type: ignore[no-untyped-def]
+    if helpers:
+        large(monkeypatch)
     db = padron_database(databases)
     try:
         _import(db, *write_pair(tmp_path / "a"))
@@ -207,6 +212,7 @@ def test_a_second_import_goes_row_by_row(databases, tmp_path: Path) -> None:  # 
         result = _import(db, *write_pair(tmp_path / "b", rows, MIEMBROS))
         assert "indices" not in result.phases
         assert result.counts["hogares_actualizados"] == 1
+        assert _scratch_tables(db) == []
     finally:
         db.dispose()
 

@@ -15,7 +15,11 @@ first load was only a value it does not take as it is.
 
 The ids of the new rows are taken from their sequences at once and numbered by line
 (``reserve_ids``), not one nextval() per row; dates are cast once and written back to be
-compared with the file (``pgload.sql_date_as_is``).
+compared with the file (``pgload.sql_date_as_is``). Numbered by line, a member's hogar id
+follows from its hogar's line in the hogares' file: a helper connection (``scratch``) can then
+check and prepare the members' rows (``prepare_miembros``) while the import's transaction
+inserts the hogares, and that transaction inserts them as they are
+(``insert_prepared_miembros``).
 
 A large first load also sets aside (``set_aside``) the secondary indexes of the padrón
 tables and the primary keys of the members and of the history, and builds them again once

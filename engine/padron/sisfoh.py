@@ -13,6 +13,11 @@ tables (``pgload``) and checks each value in SQL. On PostgreSQL, while the padr�
 the first load (``firstload``) applies the raw tables straight into the padrón, in a
 savepoint; whatever it does not take as it is, the savepoint rolls back and the import goes
 on row by row, which reports the errors or applies the files as any later import.
+
+Large files (``CONCURRENT_FROM_BYTES``) have helper connections (``scratch``): two copy the
+files at once into scratch tables, and during a first load one prepares the members' rows
+while the import's transaction inserts the hogares and their history, so that both cores of
+the server work. The padrón changes only in the import's transaction.
 """
 
 from __future__ import annotations
@@ -584,7 +589,7 @@ def import_sisfoh(
 
 # files (bytes, both) from which an import has helpers (``scratch``): below, their
 # connections and tables cost more than they save
-CONCURRENT_FROM_BYTES = 8 << 20
+CONCURRENT_FROM_BYTES = 2 << 20
 
 
 def _scratch(session: Session, run: _Run) -> Scratch | None:
