@@ -74,7 +74,8 @@ class Scratch:
     def open(cls, session: Session) -> Scratch | None:
         """The helpers of the import running in ``session``, or None when it cannot have
         them: not PostgreSQL, a session bound to one connection (a helper's own connection
-        comes from the engine), or a transaction that would not see what helpers commit."""
+        comes from the engine), a transaction that would not see what helpers commit, or a
+        user who may not create tables in the schema."""
         engine = session.get_bind()
         if engine.dialect.name != "postgresql" or not isinstance(engine, Engine):
             return None
@@ -137,7 +138,8 @@ class Scratch:
         """Drops the scratch tables an import left behind (its process died before its
         transaction ended). Only one import runs at a time (``staging.lock_imports``, which
         the caller holds): any such table is no running import's."""
-        self._on_helper(lambda s: self._drop(s, list(s.scalars(_SWEPT, {"prefix": PREFIX + "%"}))))
+        pattern = PREFIX.replace("_", "\\_") + "%"
+        self._on_helper(lambda s: self._drop(s, list(s.scalars(_SWEPT, {"prefix": pattern}))))
 
     def _transaction_ended(self, session: Session, transaction: SessionTransaction) -> None:
         if transaction.parent is None and not self._dropped:
