@@ -3,11 +3,15 @@
 (a) ``juntos padron generate``: households per second;
 (b) the SISFOH import: rows per second, rows being hogares + miembros. SQLite: parse and
     check each value in Python, stage with executemany, then set-based SQL. PostgreSQL: the
-    files go to COPY as they are (the server parses them) into raw text tables; into an
-    empty padrón (as here) the first load then checks and inserts each table with one
-    INSERT … SELECT, builds the padrón's secondary indexes after the rows and skips the
+    files go to COPY as they are (the server parses them) into raw text tables, both at
+    once on helper connections; into an empty padrón (as here) the first load then checks
+    and inserts each table with one INSERT … SELECT — the members' rows checked and
+    prepared by a helper while the import's transaction inserts the hogares and their
+    history —, builds the padrón's secondary indexes after the rows and skips the
     foreign-key triggers for what the checks proved; the phases (s) say where the time
     went. Then the first validation and the segmentation;
+(b') on PostgreSQL, the same import with everything in the import's own connection (no
+    helper connections), and the ratio (b')/(b);
 (c) in the same run, a naive import — per-row ORM: look each hogar and member up, add it,
     flush — over a slice of the same files, and the ratio (b)/(c);
 and the peak RSS of the process (the import streams: it must not grow with the file).
@@ -43,7 +47,7 @@ from bench.common import drop_database, fresh_database, peak_rss_mb
 from engine.clock import today
 from engine.db import Database, utcnow
 from engine.org import Unit
-from engine.padron import Hogar, HogarEstadoHistorial, Miembro, districts, import_sisfoh
+from engine.padron import Hogar, HogarEstadoHistorial, Miembro, districts, import_sisfoh, sisfoh
 from engine.padron.apply import ELEGIBLE_CSE
 from engine.padron.generate import generate
 
@@ -132,15 +136,38 @@ def naive(db: Database, folder: Path, households: int) -> dict[str, Any]:
     return {"rows": rows, "seconds": round(seconds, 2), "rows_per_s": round(rows / seconds)}
 
 
-def backend(name: str, pg: str | None, folder: Path, args: argparse.Namespace) -> dict[str, Any]:
+def _set_based_on_fresh(pg: str | None, folder: Path) -> dict[str, Any]:
     db, dbname = fresh_database(pg, folder)
     try:
-        fast = set_based(db, folder)
+        return set_based(db, folder)
     finally:
         db.dispose()
         drop_database(pg, dbname)
+
+
+def one_connection(pg: str, folder: Path) -> dict[str, Any]:
+    """(b) again without helper connections (``engine.padron.scratch``): everything in the
+    import's own connection, the baseline of the helpers."""
+    saved = sisfoh.CONCURRENT_FROM_BYTES
+    sisfoh.CONCURRENT_FROM_BYTES = sys.maxsize
+    try:
+        return _set_based_on_fresh(pg, folder)
+    finally:
+        sisfoh.CONCURRENT_FROM_BYTES = saved
+
+
+def backend(name: str, pg: str | None, folder: Path, args: argparse.Namespace) -> dict[str, Any]:
+    fast = _set_based_on_fresh(pg, folder)
     print(f"(b) {name}: import {fast['rows']} rows in {fast['seconds']} s = {fast['rows_per_s']}/s")
     print(f"    client CPU {fast['client_cpu_s']} s; phases (s): {fast['phases_s']}")
+    extra: dict[str, Any] = {}
+    if pg:
+        one = one_connection(pg, folder)
+        extra = {"one_connection": one, "helpers_ratio": round(one["seconds"] / fast["seconds"], 2)}
+        print(
+            f"    one connection: {one['seconds']} s = {one['rows_per_s']}/s; with helpers "
+            f"{extra['helpers_ratio']}x faster; phases (s): {one['phases_s']}"
+        )
     db, dbname = fresh_database(pg, folder)
     try:
         slow = naive(db, folder, args.naive)
@@ -152,7 +179,7 @@ def backend(name: str, pg: str | None, folder: Path, args: argparse.Namespace) -
         f"(c) {name}: naive ORM {slow['rows']} rows in {slow['seconds']} s = "
         f"{slow['rows_per_s']}/s; set-based is {ratio}x faster"
     )
-    return {**{f"import_{k}": v for k, v in fast.items()}, "naive": slow, "ratio": ratio}
+    return {**{f"import_{k}": v for k, v in fast.items()}, **extra, "naive": slow, "ratio": ratio}
 
 
 def main() -> None:

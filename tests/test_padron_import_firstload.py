@@ -35,6 +35,7 @@ from engine.padron.csvfiles import StructuralError, inspect_file
 from engine.padron.generate import generate
 from engine.padron.sisfoh import HOGARES_COLUMNS, MIEMBROS_COLUMNS, ImportResult
 from tests.test_padron_import import ROW_CASES, _hogar
+from tests.test_padron_import import _miembro as _miembro_row
 from tests.test_padron_support import (
     HOGARES,
     MIEMBROS,
@@ -49,13 +50,21 @@ ON = date(2026, 11, 29)
 EMPTY = {"padron_hogar": 0, "padron_miembro": 0, "padron_hogar_estado": 0, "padron_import_batch": 0}
 
 
-@pytest.fixture(params=["indexes-kept", "indexes-rebuilt"])
+@pytest.fixture(params=["indexes-kept", "indexes-rebuilt", "helpers"])
 def rebuild(request, monkeypatch: pytest.MonkeyPatch) -> bool:  # type: ignore[no-untyped-def]
-    """A small first load keeps the padrón's indexes; a large one builds them again after."""
-    rebuilt = request.param == "indexes-rebuilt"
+    """A small first load keeps the padrón's indexes; a large one builds them again after,
+    and (PostgreSQL) has helper connections copy the files and prepare the members."""
+    rebuilt = request.param != "indexes-kept"
     if rebuilt:
         monkeypatch.setattr(firstload, "REBUILD_FROM_ROWS", 0)
+    if request.param == "helpers":
+        large(monkeypatch)
     return rebuilt
+
+
+def large(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Files large enough for helper connections (``scratch``), whatever their size."""
+    monkeypatch.setattr(sisfoh, "CONCURRENT_FROM_BYTES", 0)
 
 
 def _import(
@@ -190,7 +199,12 @@ def test_a_first_load_gives_what_the_checks_row_by_row_give(
         row_by_row.dispose()
 
 
-def test_a_second_import_goes_row_by_row(databases, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+@pytest.mark.parametrize("helpers", [False, True], ids=["one-connection", "helpers"])
+def test_a_second_import_goes_row_by_row(
+    databases, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, helpers: bool
+) -> None:  # type: ignore[no-untyped-def]
+    if helpers:
+        large(monkeypatch)
     db = padron_database(databases)
     try:
         _import(db, *write_pair(tmp_path / "a"))
@@ -198,6 +212,7 @@ def test_a_second_import_goes_row_by_row(databases, tmp_path: Path) -> None:  # 
         result = _import(db, *write_pair(tmp_path / "b", rows, MIEMBROS))
         assert "indices" not in result.phases
         assert result.counts["hogares_actualizados"] == 1
+        assert _scratch_tables(db) == []
     finally:
         db.dispose()
 
@@ -327,9 +342,11 @@ def owner(databases) -> Iterator[tuple[Database, str]]:  # type: ignore[no-untyp
 
 @pytest.fixture
 def set_aside(monkeypatch: pytest.MonkeyPatch) -> list[tuple[bool, list[str]]]:
-    """A large first load (the threshold at 0), and what it set aside: whether the import
-    skipped the foreign-key triggers, and the SQL that built each thing again."""
+    """A large first load (the thresholds at 0: indexes built again, helper connections), and
+    what it set aside: whether the import skipped the foreign-key triggers, and the SQL that
+    built each thing again."""
     monkeypatch.setattr(firstload, "REBUILD_FROM_ROWS", 0)
+    large(monkeypatch)
     seen: list[tuple[bool, list[str]]] = []
     real = firstload.set_aside
 
@@ -395,10 +412,13 @@ def test_an_owner_not_superuser_checks_the_padrons_foreign_keys_once(
 
 
 def test_a_user_who_may_not_set_the_sequences_takes_the_ids_one_by_one(
-    owner: tuple[Database, str], databases, tmp_path: Path
+    owner: tuple[Database, str], databases, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:  # type: ignore[no-untyped-def]
     """The first load takes its ids at once with setval(), which needs UPDATE on each
-    sequence; without it (nextval() needs only USAGE) each row takes its own."""
+    sequence; without it (nextval() needs only USAGE) each row takes its own, and no helper
+    prepares the members (their rows would not know their hogar's id)."""
+    large(monkeypatch)
+    prepared = spy_prepared(monkeypatch)
     db, role = owner
     with db.transaction() as s:
         for table in firstload.TABLES:
@@ -414,9 +434,11 @@ def test_a_user_who_may_not_set_the_sequences_takes_the_ids_one_by_one(
         fast = _import(db, h, m, role=role)
         slow = _import(row_by_row, h, m, row_by_row=True)
         assert "indices" in fast.phases  # it took the first load
+        assert not prepared
         assert fast.counts == slow.counts
         assert _padron(db) == _padron(row_by_row)
         assert _sequences_ahead(db)
+        assert _scratch_tables(db) == []
     finally:
         row_by_row.dispose()
 
@@ -438,6 +460,108 @@ def test_an_owner_not_superuser_is_refused_a_member_without_hogar_alike(
     assert [str(e) for e in fast.value.errors] == [str(e) for e in slow.value.errors]
     found = {(e.file, e.line, e.column): e.reason for e in fast.value.errors}
     assert reason in found[(where[0], where[1] + good[where[0]], where[2])], found
+
+
+# --- helper connections: scratch tables, the padrón in one transaction -------------------
+
+
+def spy_prepared(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The members' rows each first load took from a helper (``firstload.prepare_miembros``)."""
+    taken: list[int] = []
+    real = firstload.insert_prepared_miembros
+
+    def spy(*args, **kwargs) -> int:  # type: ignore[no-untyped-def]
+        taken.append(real(*args, **kwargs))
+        return taken[-1]
+
+    monkeypatch.setattr(firstload, "insert_prepared_miembros", spy)
+    return taken
+
+
+def _scratch_tables(db: Database) -> list[str]:
+    if not _postgres(db):
+        return []
+    with db.transaction() as s:
+        return list(
+            s.scalars(
+                sql(r"SELECT tablename FROM pg_tables WHERE tablename LIKE 'padron\_scratch\_%'")
+            )
+        )
+
+
+class _RolledBack(Exception):
+    pass
+
+
+HELPER_ENDS = {
+    # the files and what the import does with them: applies, refuses (ImportRejected), finds
+    # a structural error (StructuralError), or applies in a transaction that rolls back
+    "applied": ([], [], None),
+    "member-refused": ([_hogar()], [_miembro_row(fecha_nacimiento="2030-01-01")], ImportRejected),
+    "hogar-refused": ([_hogar(co_hogar="B-1", cse="XP")], [], ImportRejected),
+    "members-ragged": ([], [[*_miembro_row()[:7]]], StructuralError),
+    "rolled-back": ([], [], _RolledBack),
+}
+
+
+@pytest.mark.parametrize("end", HELPER_ENDS, ids=list(HELPER_ENDS))
+def test_helpers_leave_no_scratch_table_and_the_padron_changes_at_once(
+    databases, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, end: str
+) -> None:  # type: ignore[no-untyped-def]
+    """Whatever the end of a large import, its scratch tables are gone and the padrón holds
+    all of it or none of it; after a failure, the ids taken are behind the sequences and a
+    good import goes in as a first load."""
+    monkeypatch.setattr(firstload, "REBUILD_FROM_ROWS", 0)
+    large(monkeypatch)
+    prepared = spy_prepared(monkeypatch)
+    hogares, miembros, raises = HELPER_ENDS[end]
+    h, m, good = _after_good_rows(tmp_path / "bad", hogares, miembros)
+    if end == "members-ragged":
+        m.write_bytes(m.read_bytes() + b"H-1,48000001\n")
+    db = padron_database(databases)
+    try:
+        schema = _schema(db)
+        if raises is None:
+            result = _import(db, h, m)
+            assert result.counts["miembros_nuevos"] == good["miembros.csv"]
+            assert prepared == ([good["miembros.csv"]] if _postgres(db) else [])
+        else:
+            with pytest.raises(raises), db.write_transaction() as s:
+                import_sisfoh(s, h, m, imported_by="test", on=ON)
+                raise _RolledBack
+            assert table_counts(db) == EMPTY
+            assert _schema(db) == schema
+        assert _scratch_tables(db) == []
+        assert _sequences_ahead(db)
+        generate(40, 5, tmp_path / "next")
+        if raises is not None:  # the padrón is still empty: the next import is a first load
+            after = _import(
+                db, tmp_path / "next" / "hogares.csv", tmp_path / "next" / "miembros.csv"
+            )
+            assert after.counts["hogares_nuevos"] == 40
+            if _postgres(db):
+                assert "indices" in after.phases
+            assert _sequences_ahead(db)
+            assert _scratch_tables(db) == []
+    finally:
+        db.dispose()
+
+
+def test_a_crashed_imports_scratch_tables_go_with_the_next_import(
+    databases, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    large(monkeypatch)
+    db = padron_database(databases)
+    try:
+        if not _postgres(db):
+            pytest.skip("PostgreSQL only: helper connections")
+        with db.transaction() as s:
+            s.execute(sql("CREATE UNLOGGED TABLE padron_scratch_0123456789ab_miembros (x int)"))
+        assert _scratch_tables(db) == ["padron_scratch_0123456789ab_miembros"]
+        _import(db, *write_pair(tmp_path))
+        assert _scratch_tables(db) == []
+    finally:
+        db.dispose()
 
 
 def test_progress_never_goes_back_when_a_first_load_falls_back(

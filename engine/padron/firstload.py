@@ -15,7 +15,11 @@ first load was only a value it does not take as it is.
 
 The ids of the new rows are taken from their sequences at once and numbered by line
 (``reserve_ids``), not one nextval() per row; dates are cast once and written back to be
-compared with the file (``pgload.sql_date_as_is``).
+compared with the file (``pgload.sql_date_as_is``). Numbered by line, a member's hogar id
+follows from its hogar's line in the hogares' file: a helper connection (``scratch``) can then
+check and prepare the members' rows (``prepare_miembros``) while the import's transaction
+inserts the hogares, and that transaction inserts them as they are
+(``insert_prepared_miembros``).
 
 A large first load also sets aside (``set_aside``) the secondary indexes of the padrón
 tables and the primary keys of the members and of the history, and builds them again once
@@ -37,11 +41,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import (
     Boolean,
+    Column,
     ColumnElement,
     Integer,
+    Table,
     and_,
     case,
     cast,
@@ -180,6 +187,12 @@ _SEQUENCE = text(
 FIRST_LINE = 2  # of the rows of a raw table: the header is line 1
 
 
+def may_reserve(session: Session, *tables: str) -> bool:
+    """Whether the user may take ids at once (``reserve_ids``) from the id sequence of each
+    of ``tables``."""
+    return all(session.scalar(_SEQUENCE, {"table": table}) is not None for table in tables)
+
+
 def reserve_ids(session: Session, table: str, count: int) -> int | None:
     """The first of ``count`` ids taken at once from the sequence of ``table``'s id, for new
     rows numbered by their line: millions of calls of nextval(), one per row, cost seconds.
@@ -259,38 +272,96 @@ def refuse_repeated_titular(session: Session, batch_id: int) -> None:
         raise Refused("titular repetido")
 
 
+def _member_values(x: Subquery) -> list[ColumnElement[Any]]:
+    """A member's values, each taken as it is or refused (``_taken``), in the order of
+    ``MEMBER_VALUES``; a gestante of sexo other than F is refused."""
+    male_gestante = and_(x.c.gestante, x.c.sexo != "F")
+    return [
+        _taken(x.c.dni),
+        *[_taken(x.c[c]) for c in MIEMBRO_COLUMNS if c != "gestante"],
+        case((male_gestante, _refuse(Boolean)), else_=_taken(x.c.gestante)),
+        *[func.nullif(_taken(x.c[c]), "") for c in OPTIONAL_CODES],
+    ]
+
+
+MEMBER_VALUES = (
+    "dni",
+    *[c for c in MIEMBRO_COLUMNS if c != "gestante"],
+    "gestante",
+    *OPTIONAL_CODES,
+)
+
+
 def insert_miembros(
     session: Session, x: Subquery, at: datetime, first_id: int | None = None
 ) -> int:
     """The members of the file, each into the hogar of its co_hogar (none: refused), with the
     rule that a gestante is of sexo F; ``first_id``: the first of the ids reserved for them
     (``reserve_ids``)."""
-    male_gestante = and_(x.c.gestante, x.c.sexo != "F")
     ids = _by_line(first_id, x.c.line)
     rows = (
         select(
             *ids.values(),
             _taken(Hogar.id),
-            _taken(x.c.dni),
-            *[_taken(x.c[c]) for c in MIEMBRO_COLUMNS if c != "gestante"],
-            case((male_gestante, _refuse(Boolean)), else_=_taken(x.c.gestante)),
-            *[func.nullif(_taken(x.c[c]), "") for c in OPTIONAL_CODES],
+            *_member_values(x),
             literal(at, Miembro.created_at.type),
             literal(at, Miembro.updated_at.type),
         )
         .select_from(x)
         .outerjoin(Hogar.__table__, Hogar.co_hogar == x.c.co_hogar)
     )
-    columns = [
-        *ids,
-        "hogar_id",
-        "dni",
-        *[c for c in MIEMBRO_COLUMNS if c != "gestante"],
-        "gestante",
-        *OPTIONAL_CODES,
-        "created_at",
-        "updated_at",
+    columns = [*ids, "hogar_id", *MEMBER_VALUES, "created_at", "updated_at"]
+    statement = Miembro.__table__.insert().from_select(columns, rows)
+    return session.execute(statement.execution_options(preserve_rowcount=True)).rowcount
+
+
+def prepared_columns() -> list[Column[Any]]:
+    """The columns of the members' prepared rows (``prepare_miembros``)."""
+    m = Miembro.__table__.c
+    return [
+        Column("line", Integer),
+        Column("hogar_line", Integer),
+        *[Column(c, m[c].type) for c in MEMBER_VALUES],
     ]
+
+
+def prepare_miembros(session: Session, x: Subquery, hogares_raw: str, into: Table) -> int:
+    """``insert_miembros``' rows, checked alike, into the table ``into`` (created here, with
+    ``prepared_columns``) instead of the padrón: each with the line of its hogar in the raw
+    table of the hogares (``hogares_raw``), not yet the hogar's id, and its own line. A helper
+    connection (``scratch``) prepares them while the import's transaction inserts the
+    hogares, whose ids are then numbered by line (``reserve_ids``) as the members' are.
+    Returns how many rows."""
+    into.create(session.connection())
+    hogar = (
+        text(f"SELECT line, co_hogar FROM {hogares_raw}")
+        .columns(column("line", Integer), column("co_hogar", Hogar.co_hogar.type))
+        .subquery("h")
+    )
+    rows = (
+        select(x.c.line, _taken(hogar.c.line), *_member_values(x))
+        .select_from(x)
+        .outerjoin(hogar, hogar.c.co_hogar == x.c.co_hogar)
+    )
+    statement = into.insert().from_select(["line", "hogar_line", *MEMBER_VALUES], rows)
+    return session.execute(statement.execution_options(preserve_rowcount=True)).rowcount
+
+
+def insert_prepared_miembros(
+    session: Session, prepared: Table, at: datetime, first_id: int, first_hogar: int
+) -> int:
+    """The members' rows ``prepare_miembros`` prepared, into the padrón: ids numbered by
+    line from ``first_id``, hogar ids by their hogar's line from ``first_hogar`` (both
+    reserved, ``reserve_ids``)."""
+    p = prepared.c
+    rows = select(
+        *_by_line(first_id, p.line).values(),
+        *_by_line(first_hogar, p.hogar_line).values(),
+        *[p[c] for c in MEMBER_VALUES],
+        literal(at, Miembro.created_at.type),
+        literal(at, Miembro.updated_at.type),
+    )
+    columns = ["id", "hogar_id", *MEMBER_VALUES, "created_at", "updated_at"]
     statement = Miembro.__table__.insert().from_select(columns, rows)
     return session.execute(statement.execution_options(preserve_rowcount=True)).rowcount
 

@@ -247,15 +247,21 @@ def create_functions(session: Session) -> None:
 
 
 def create_raw(
-    session: Session, table: str, columns: Sequence[str], numbered: bool = False
+    session: Session,
+    table: str,
+    columns: Sequence[str],
+    numbered: bool = False,
+    unlogged: bool = False,
 ) -> None:
     """The raw table of a file: its line, then one text column per column of the file.
-    ``numbered``: the server numbers the rows from line 2 (each row one line, in order)."""
+    ``numbered``: the server numbers the rows from line 2 (each row one line, in order);
+    ``unlogged``: a scratch table other sessions read (``scratch``), else a temporary one."""
     body = ", ".join(f"{c} text" for c in columns)
     # the numbers taken from the session's cache of the sequence, not one by one
     numbering = " GENERATED ALWAYS AS IDENTITY (START WITH 2 CACHE 100000)"
     line = "line integer" + (numbering if numbered else "")
-    session.execute(text(f"CREATE TEMPORARY TABLE {table} ({line}, {body})"))
+    kind = "UNLOGGED" if unlogged else "TEMPORARY"
+    session.execute(text(f"CREATE {kind} TABLE {table} ({line}, {body})"))
 
 
 def copy_file(
@@ -266,12 +272,14 @@ def copy_file(
     optional: Sequence[str] = (),
     *,
     on_rows: Callable[[int], None] | None = None,
+    unlogged: bool = False,
 ) -> tuple[tuple[str, ...], int]:
     """Streams ``src`` into the raw table ``table`` (created here, one text column per column
-    of the file, in the file's order, plus ``line``). Returns the optional columns present
-    and the number of rows. A ragged row or a broken quote refuses the file."""
+    of the file, in the file's order, plus ``line``; ``create_raw``'s ``unlogged``). Returns
+    the optional columns present and the number of rows. A ragged row or a broken quote
+    refuses the file."""
     header, reader, handle = open_rows(src, required, optional)
-    create_raw(session, table, header.columns)
+    create_raw(session, table, header.columns, unlogged=unlogged)
     names = ", ".join(header.columns)
     sql = f"COPY {table} (line, {names}) FROM STDIN (FORMAT csv, FORCE_NOT_NULL ({names}))"
     buffer = io.StringIO()
@@ -368,19 +376,20 @@ def copy_plain(
     optional: Sequence[str] = (),
     *,
     on_rows: Callable[[int], None] | None = None,
+    unlogged: bool = False,
 ) -> tuple[Header, int, bool]:
-    """Sends ``src`` to ``COPY`` as it is (the server parses it) into the raw table ``table``,
-    whose lines the server numbers; returns the header, the number of rows and whether some
-    value may have whitespace around it (``_spaced``: else trimming changes none). Raises
-    ``NotPlain`` when the file needs Python's reader (``_unquoted``) or has a row that is not
-    one line; a file the server refuses raises its error. The caller runs this in a
-    savepoint and falls back to ``copy_file``."""
+    """Sends ``src`` to ``COPY`` as it is (the server parses it) into the raw table ``table``
+    (``create_raw``'s ``unlogged``), whose lines the server numbers; returns the header, the
+    number of rows and whether some value may have whitespace around it (``_spaced``: else
+    trimming changes none). Raises ``NotPlain`` when the file needs Python's reader
+    (``_unquoted``) or has a row that is not one line; a file the server refuses raises its
+    error. The caller runs this in a savepoint and falls back to ``copy_file``."""
     with src.path.open("rb") as handle:
         first = handle.readline()
         if first.count(b"\r") != first.count(b"\r\n"):
             raise NotPlain
         header = header_of(src, codecs.decode(first, src.encoding), required, optional)
-        create_raw(session, table, header.columns, numbered=True)
+        create_raw(session, table, header.columns, numbered=True, unlogged=unlogged)
         names = ", ".join(header.columns)
         options = (
             f"FORMAT csv, DELIMITER '{header.delimiter}', "

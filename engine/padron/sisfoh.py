@@ -13,6 +13,11 @@ tables (``pgload``) and checks each value in SQL. On PostgreSQL, while the padr�
 the first load (``firstload``) applies the raw tables straight into the padr처n, in a
 savepoint; whatever it does not take as it is, the savepoint rolls back and the import goes
 on row by row, which reports the errors or applies the files as any later import.
+
+Large files (``CONCURRENT_FROM_BYTES``) have helper connections (``scratch``): two copy the
+files at once into scratch tables, and during a first load one prepares the members' rows
+while the import's transaction inserts the hogares and their history, so that both cores of
+the server work. The padr처n changes only in the import's transaction.
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Sequence
+from concurrent.futures import Future, wait
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -27,9 +33,9 @@ from pathlib import Path
 from typing import Any
 
 import psycopg
-from sqlalchemy import select
+from sqlalchemy import Table, select
 from sqlalchemy import text as sql
-from sqlalchemy.exc import DataError, IntegrityError
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
 
 from engine.clock import today
@@ -58,6 +64,7 @@ from engine.padron.fields import (
 )
 from engine.padron.geography import districts, ensure_geography, ut_unit_ids
 from engine.padron.models import CSE_VALORES, Hogar, ImportBatch, Miembro
+from engine.padron.scratch import Scratch
 from engine.padron.segmentation import Segmentation, segment
 from engine.padron.staging import (
     STG_HOGAR,
@@ -229,6 +236,11 @@ class _Meter:
     def miembros(self, rows: int) -> None:
         self._send(self.hogares_rows + rows)
 
+    def copied(self, hogares: int, miembros: int) -> None:
+        """Rows of each file copied so far, when both are copied at once."""
+        self.hogares_rows = hogares
+        self._send(hogares + miembros)
+
     def phase(self, name: str) -> None:
         self._send(max(self.lines, 1) + int(PHASES[name] * max(self.lines, 1)), force=True)
 
@@ -355,44 +367,81 @@ def _copy_raw(  # noqa: PLR0917
     required: Sequence[str],
     optional: Sequence[str],
     on_rows: Callable[[int], None],
+    unlogged: bool = False,
 ) -> tuple[tuple[str, ...], int, bool, int]:
     """COPY of ``src`` as it is when PostgreSQL reads it as Python would, else row by row
     through Python's csv reader (which then finds any structural error). Returns the optional
     columns present, the number of rows, whether a value may have whitespace around it and
-    the line of the last row."""
+    the line of the last row. ``unlogged``: into a scratch table (``scratch``)."""
     try:
         with session.begin_nested():
             header, rows, spaced = pgload.copy_plain(
-                session, src, table, required, optional, on_rows=on_rows
+                session, src, table, required, optional, on_rows=on_rows, unlogged=unlogged
             )
             return header.present_optional, rows, spaced, rows + 1  # one line each
     except (pgload.NotPlain, psycopg.DataError) as exc:
         log.info("sisfoh import: %s read row by row (%s)", src.name, type(exc).__name__)
-    present, rows = pgload.copy_file(session, src, table, required, optional, on_rows=on_rows)
+    present, rows = pgload.copy_file(
+        session, src, table, required, optional, on_rows=on_rows, unlogged=unlogged
+    )
     last_line = session.scalar(sql(f"SELECT coalesce(max(line), 1) FROM {table}"))
     return present, rows, True, last_line
 
 
-def _load_postgresql(session: Session, run: _Run, unit_ids: dict[str, int]) -> _RawFiles:
+_Copied = tuple[tuple[str, ...], int, bool, int]  # what _copy_raw returns
+
+
+def _copy_both(
+    session: Session, run: _Run, scratch: Scratch | None
+) -> tuple[str, str, _Copied, _Copied]:
+    """Both files into raw tables: temporary ones, one after the other; with ``scratch``,
+    scratch tables, each copied by a helper while the other is. Returns their names and what
+    ``_copy_raw`` says of each."""
+    h_args = (run.hogares, HOGARES_COLUMNS, ())
+    m_args = (run.miembros, MIEMBROS_COLUMNS, MIEMBROS_OPTIONAL)
+    if scratch is None:
+        h = _copy_raw(session, run.hogares, RAW_HOGAR, *h_args[1:], run.meter.hogares)
+        run.meter.hogares(h[1])
+        m = _copy_raw(session, run.miembros, RAW_MIEMBRO, *m_args[1:], run.meter.miembros)
+        return RAW_HOGAR, RAW_MIEMBRO, h, m
+    names = scratch.name("hogares"), scratch.name("miembros")
+    done = [0, 0]  # rows copied so far of each file (told from the helpers' threads)
+
+    def copy(i: int, args: tuple[SourceFile, Sequence[str], Sequence[str]]) -> Future[_Copied]:
+        def counted(rows: int) -> None:
+            done[i] = rows
+
+        src, required, optional = args
+        return scratch.submit(
+            lambda s: _copy_raw(s, src, names[i], required, optional, counted, unlogged=True)
+        )
+
+    copies = [copy(0, h_args), copy(1, m_args)]
+    while wait(copies, timeout=REPORT_EVERY_S).not_done:
+        run.meter.copied(*done)
+    # the hogares' error first, as when the files are copied one after the other
+    return names[0], names[1], copies[0].result(), copies[1].result()
+
+
+def _load_postgresql(
+    session: Session, run: _Run, unit_ids: dict[str, int], scratch: Scratch | None
+) -> _RawFiles:
     """COPY both files into raw tables (pgload), with the SQL that reads their values."""
     pgload.create_functions(session)
     ut_of = [{"u": u, "id": unit_ids[d.ut_code]} for u, d in districts().items() if d.ut_code]
     session.execute(sql(f"CREATE TEMPORARY TABLE {RAW_UT} (ubigeo text PRIMARY KEY, id int)"))
     session.execute(sql(f"INSERT INTO {RAW_UT} VALUES (:u, :id)"), ut_of)
-    _, n_hogares, h_spaced, h_last = _copy_raw(
-        session, run.hogares, RAW_HOGAR, HOGARES_COLUMNS, (), run.meter.hogares
-    )
-    run.meter.hogares(n_hogares)
-    present, n_miembros, m_spaced, m_last = _copy_raw(
-        session, run.miembros, RAW_MIEMBRO, MIEMBROS_COLUMNS, MIEMBROS_OPTIONAL, run.meter.miembros
-    )
+    raw_h, raw_m, copied_h, copied_m = _copy_both(session, run, scratch)
+    _, n_hogares, h_spaced, h_last = copied_h
+    present, n_miembros, m_spaced, m_last = copied_m
+    run.meter.copied(n_hogares, n_miembros)
     run.optional_present = present
     run.lap("copy")
     days = n_hogares + n_miembros >= pgload.DAYS_FROM_ROWS
     checks = _hogar_checks(unit_ids)
     hogares = _RawFile(
         run.hogares,
-        RAW_HOGAR,
+        raw_h,
         [pgload.Column(n, expr, checks[n]) for n, expr in _hogar_sql(days).items()],
         [("ut_unit_id", "u.id")],
         f"LEFT JOIN {RAW_UT} u ON u.ubigeo = {pgload.t('ubigeo')}",
@@ -404,7 +453,7 @@ def _load_postgresql(session: Session, run: _Run, unit_ids: dict[str, int]) -> _
     checks = _miembro_checks(run.on)
     miembros = _RawFile(
         run.miembros,
-        RAW_MIEMBRO,
+        raw_m,
         [
             pgload.Column(n, expr, checks[n])
             for n, expr in _miembro_sql(run.on, present, days).items()
@@ -419,8 +468,8 @@ def _load_postgresql(session: Session, run: _Run, unit_ids: dict[str, int]) -> _
     return _RawFiles(hogares, miembros, days)
 
 
-def _drop_raw(session: Session) -> None:
-    for table in (RAW_HOGAR, RAW_MIEMBRO, RAW_UT):
+def _drop_raw(session: Session, files: _RawFiles) -> None:
+    for table in (files.hogares.raw, files.miembros.raw, RAW_UT):
         session.execute(sql(f"DROP TABLE {table}"))
 
 
@@ -443,7 +492,7 @@ def _stage_postgresql(session: Session, run: _Run, files: _RawFiles) -> None:
         run.errors,
         [pgload.RowRule("gestante", "s.gestante AND s.sexo <> 'F'", GESTANTE_F)],
     )
-    _drop_raw(session)
+    _drop_raw(session, files)
     if files.days:
         session.execute(sql(f"DROP TABLE {pgload.DAYS}"))
 
@@ -517,9 +566,10 @@ def import_sisfoh(
     ensure_geography(session)
     create_staging(session)
     if session.get_bind().dialect.name == "postgresql":
-        raw = _load_postgresql(session, run, unit_ids)
+        scratch = _scratch(session, run)
+        raw = _load_postgresql(session, run, unit_ids, scratch)
         n_hogares, n_miembros = raw.hogares.rows, raw.miembros.rows
-        first = _first_load(session, run, raw, imported_by, files)
+        first = _first_load(session, run, raw, imported_by, files, scratch)
         if first is not None:
             return first
         _stage_postgresql(session, run, raw)
@@ -535,6 +585,16 @@ def import_sisfoh(
     if run.errors.total:
         _refuse(run)
     return _apply(session, run, imported_by, files, (n_hogares, n_miembros))
+
+
+# files (bytes, both) from which an import has helpers (``scratch``): below, their
+# connections and tables cost more than they save
+CONCURRENT_FROM_BYTES = 2 << 20
+
+
+def _scratch(session: Session, run: _Run) -> Scratch | None:
+    size = run.hogares.path.stat().st_size + run.miembros.path.stat().st_size
+    return Scratch.open(session) if size >= CONCURRENT_FROM_BYTES else None
 
 
 def _new_batch(session: Session, run: _Run, imported_by: str, at: datetime) -> ImportBatch:
@@ -625,17 +685,23 @@ def _finish(  # noqa: PLR0917
 FREE_TEXT = ("centro_poblado", "direccion", "ap_paterno", "ap_materno", "nombres")
 
 
-def _first_load(
-    session: Session, run: _Run, raw: _RawFiles, imported_by: str, files: list[dict[str, Any]]
+def _first_load(  # noqa: PLR0917
+    session: Session,
+    run: _Run,
+    raw: _RawFiles,
+    imported_by: str,
+    files: list[dict[str, Any]],
+    scratch: Scratch | None = None,
 ) -> ImportResult | None:
     """When the padr처n is empty, applies the raw files straight into it (``firstload``) in a
     savepoint; None, with the savepoint rolled back, when the padr처n is not empty or the
-    first load refused something: the import then goes row by row."""
+    first load refused something: the import then goes row by row. With ``scratch``, a
+    helper prepares the members' rows meanwhile (``_prepare_miembros``)."""
     try:
         with session.begin_nested():
             if not firstload.padron_is_empty(session):
                 raise _NotEmpty
-            return _apply_first_load(session, run, raw, imported_by, files)
+            return _apply_first_load(session, run, raw, imported_by, files, scratch)
     except _NotEmpty:
         return None
     except (firstload.Refused, DataError, IntegrityError) as exc:
@@ -653,18 +719,103 @@ def _why(exc: Exception) -> str:
     return f"{type(orig).__name__} {getattr(orig, 'sqlstate', '')}" if orig else type(exc).__name__
 
 
-def _apply_first_load(
-    session: Session, run: _Run, raw: _RawFiles, imported_by: str, files: list[dict[str, Any]]
+def _typed_miembros(run: _Run, m: _RawFile):  # type: ignore[no-untyped-def]
+    """What the first load reads of the members (``firstload.typed``): a code that matches a
+    hogar of the padr처n is a right code, with no need to check it."""
+    nacimiento = pgload.t("nacimiento")
+    birth = pgload.sql_date_as_is(
+        "fecha_nacimiento", nacimiento, pgload.birth_range(nacimiento, run.on)
+    )
+    select_sql = m.as_is(
+        {"fecha_nacimiento": birth, "co_hogar": pgload.t("co_hogar")},
+        [("nacimiento", pgload.sql_date_cast("fecha_nacimiento"))],
+    )
+    return firstload.typed(select_sql, m.names, STG_MIEMBRO)
+
+
+def _first_load_settings(session: Session) -> None:
+    """JIT compiling the first load's statements' expressions costs more than it saves;
+    dates are read as ISO or day first (``pgload.sql_date_as_is``); the members are joined
+    to their hogares by hashing."""
+    session.execute(sql("SET LOCAL jit = off"))
+    session.execute(sql("SET LOCAL DateStyle = 'ISO, DMY'"))
+    session.execute(sql("SET LOCAL work_mem = '128MB'"))
+
+
+@dataclass(frozen=True)
+class _Prepared:
+    """The members' rows a helper is preparing (``firstload.prepare_miembros``)."""
+
+    table: Table
+    rows: Future[int]
+
+
+def _prepare_miembros(
+    session: Session, scratch: Scratch | None, raw: _RawFiles, run: _Run
+) -> _Prepared | None:
+    """A helper prepares the members' rows while this transaction inserts the hogares, when
+    the ids of both can be numbered by line (the members' rows know their hogar's line)."""
+    tables = Hogar.__tablename__, Miembro.__tablename__
+    if scratch is None or not (raw.hogares.rows and firstload.may_reserve(session, *tables)):
+        return None
+    table = scratch.table("miembros_listos", *firstload.prepared_columns())
+    typed = _typed_miembros(run, raw.miembros)
+
+    def prepare(helper: Session) -> int:
+        _first_load_settings(helper)
+        return firstload.prepare_miembros(helper, typed, raw.hogares.raw, table)
+
+    return _Prepared(table, scratch.submit(prepare))
+
+
+def _insert_prepared(
+    session: Session, prepared: _Prepared, m: _RawFile, at: datetime, first_hogar: int
+) -> None:
+    """The members the helper prepared, into the padr처n; refused as ``insert_miembros``
+    would refuse them when the helper raised."""
+    try:
+        rows = prepared.rows.result()
+    except DBAPIError as exc:
+        raise firstload.Refused(f"miembros: {_why(exc)}") from exc
+    if rows != m.rows:  # a member joined to two hogares of the same code
+        raise firstload.Refused("miembros: filas preparadas")
+    first_miembro = firstload.reserve_ids(session, Miembro.__tablename__, m.lines)
+    assert first_miembro is not None  # the helper prepared them only if it could be taken
+    firstload.insert_prepared_miembros(session, prepared.table, at, first_miembro, first_hogar)
+    prepared.table.drop(session.connection())
+
+
+def _apply_first_load(  # noqa: PLR0917
+    session: Session,
+    run: _Run,
+    raw: _RawFiles,
+    imported_by: str,
+    files: list[dict[str, Any]],
+    scratch: Scratch | None,
+) -> ImportResult:
+    prepared = _prepare_miembros(session, scratch, raw, run)
+    try:
+        return _apply_first_load_prepared(session, run, raw, imported_by, files, prepared)
+    except BaseException:
+        if prepared is not None and scratch is not None:
+            scratch.cancel()
+        raise
+
+
+def _apply_first_load_prepared(  # noqa: PLR0917
+    session: Session,
+    run: _Run,
+    raw: _RawFiles,
+    imported_by: str,
+    files: list[dict[str, Any]],
+    prepared: _Prepared | None,
 ) -> ImportResult:
     at = utcnow()
     batch = _new_batch(session, run, imported_by, at)
     h, m = raw.hogares, raw.miembros
     run.meter.phase("aplicacion")
-    # JIT compiling these statements' expressions costs more than it saves; dates are read
-    # as ISO or day first (pgload.sql_date_as_is)
-    session.execute(sql("SET LOCAL jit = off"))
     datestyle = session.scalar(sql("SELECT current_setting('DateStyle')"))
-    session.execute(sql("SET LOCAL DateStyle = 'ISO, DMY'"))
+    _first_load_settings(session)
     with pgload.checked_by_the_import(session) as triggers_skipped:
         rebuild = h.rows + m.rows >= firstload.REBUILD_FROM_ROWS
         set_aside = firstload.set_aside(session, triggers_skipped) if rebuild else []
@@ -684,28 +835,22 @@ def _apply_first_load(
         session.execute(sql(f"ANALYZE {Hogar.__tablename__}"))  # plans by hashing, not sorting
         firstload.refuse_repeated_titular(session, batch.id)
         run.lap("hogares")
-        # a code that matches a hogar of the padr처n is a right code: no need to check it
-        nacimiento = pgload.t("nacimiento")
-        birth = pgload.sql_date_as_is(
-            "fecha_nacimiento", nacimiento, pgload.birth_range(nacimiento, run.on)
-        )
-        miembros = firstload.typed(
-            m.as_is(
-                {"fecha_nacimiento": birth, "co_hogar": pgload.t("co_hogar")},
-                [("nacimiento", pgload.sql_date_cast("fecha_nacimiento"))],
-            ),
-            m.names,
-            STG_MIEMBRO,
-        )
-        first_miembro = firstload.reserve_ids(session, Miembro.__tablename__, m.lines)
-        firstload.insert_miembros(session, miembros, at, first_miembro)
-        run.lap("miembros")
-        firstload.insert_entries(session, batch.id, at, first_hogar, h.lines)
-        run.lap("historial")
+        if prepared is not None and first_hogar is not None:
+            # the history first: the helper may not be done with the members yet
+            firstload.insert_entries(session, batch.id, at, first_hogar, h.lines)
+            run.lap("historial")
+            _insert_prepared(session, prepared, m, at, first_hogar)
+            run.lap("miembros")
+        else:
+            first_miembro = firstload.reserve_ids(session, Miembro.__tablename__, m.lines)
+            firstload.insert_miembros(session, _typed_miembros(run, m), at, first_miembro)
+            run.lap("miembros")
+            firstload.insert_entries(session, batch.id, at, first_hogar, h.lines)
+            run.lap("historial")
         firstload.build_again(session, set_aside)
         run.lap("indices")
     session.execute(sql("SELECT set_config('DateStyle', :style, true)"), {"style": datestyle})
-    _drop_raw(session)
+    _drop_raw(session, raw)
     run.meter.phase("segmentacion")
     segmentation = segment(session, Hogar.alta_batch_id == batch.id, Hogar.estado == "validado")
     counts = {
