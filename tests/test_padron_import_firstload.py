@@ -42,6 +42,7 @@ from tests.test_padron_support import (
     csv_bytes,
     dmy,
     padron_database,
+    scratch_tables,
     table_counts,
     write_pair,
 )
@@ -212,7 +213,7 @@ def test_a_second_import_goes_row_by_row(
         result = _import(db, *write_pair(tmp_path / "b", rows, MIEMBROS))
         assert "indices" not in result.phases
         assert result.counts["hogares_actualizados"] == 1
-        assert _scratch_tables(db) == []
+        assert scratch_tables(db) == []
     finally:
         db.dispose()
 
@@ -438,7 +439,7 @@ def test_a_user_who_may_not_set_the_sequences_takes_the_ids_one_by_one(
         assert fast.counts == slow.counts
         assert _padron(db) == _padron(row_by_row)
         assert _sequences_ahead(db)
-        assert _scratch_tables(db) == []
+        assert scratch_tables(db) == []
     finally:
         row_by_row.dispose()
 
@@ -476,17 +477,6 @@ def spy_prepared(monkeypatch: pytest.MonkeyPatch) -> list[int]:
 
     monkeypatch.setattr(firstload, "insert_prepared_miembros", spy)
     return taken
-
-
-def _scratch_tables(db: Database) -> list[str]:
-    if not _postgres(db):
-        return []
-    with db.transaction() as s:
-        return list(
-            s.scalars(
-                sql(r"SELECT tablename FROM pg_tables WHERE tablename LIKE 'padron\_scratch\_%'")
-            )
-        )
 
 
 class _RolledBack(Exception):
@@ -531,7 +521,7 @@ def test_helpers_leave_no_scratch_table_and_the_padron_changes_at_once(
                 raise _RolledBack
             assert table_counts(db) == EMPTY
             assert _schema(db) == schema
-        assert _scratch_tables(db) == []
+        assert scratch_tables(db) == []
         assert _sequences_ahead(db)
         generate(40, 5, tmp_path / "next")
         if raises is not None:  # the padrón is still empty: the next import is a first load
@@ -542,7 +532,7 @@ def test_helpers_leave_no_scratch_table_and_the_padron_changes_at_once(
             if _postgres(db):
                 assert "indices" in after.phases
             assert _sequences_ahead(db)
-            assert _scratch_tables(db) == []
+            assert scratch_tables(db) == []
     finally:
         db.dispose()
 
@@ -557,9 +547,9 @@ def test_a_crashed_imports_scratch_tables_go_with_the_next_import(
             pytest.skip("PostgreSQL only: helper connections")
         with db.transaction() as s:
             s.execute(sql("CREATE UNLOGGED TABLE padron_scratch_0123456789ab_miembros (x int)"))
-        assert _scratch_tables(db) == ["padron_scratch_0123456789ab_miembros"]
+        assert scratch_tables(db) == ["padron_scratch_0123456789ab_miembros"]
         _import(db, *write_pair(tmp_path))
-        assert _scratch_tables(db) == []
+        assert scratch_tables(db) == []
     finally:
         db.dispose()
 

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from engine.db import Database
 from engine.padron.scratch import Scratch
 from tests.conftest import USES_POSTGRES
-from tests.test_padron_support import padron_database
+from tests.test_padron_support import padron_database, scratch_tables
 
 pytestmark = pytest.mark.skipif(not USES_POSTGRES, reason="PostgreSQL only: helper connections")
 
@@ -25,12 +25,6 @@ def db(databases) -> Iterator[Database]:  # type: ignore[no-untyped-def]
     database = padron_database(databases)
     yield database
     database.dispose()
-
-
-def _tables(db: Database) -> list[str]:
-    with db.transaction() as s:
-        query = r"SELECT tablename FROM pg_tables WHERE tablename LIKE 'padron\_scratch\_%'"
-        return list(s.scalars(text(query)))
 
 
 def test_no_helpers_for_a_session_on_one_connection_or_that_would_not_see_them(
@@ -62,12 +56,12 @@ def test_the_import_reads_what_a_helper_commits_and_its_tables_go_at_the_end(
 
             assert scratch.submit(fill).result() == 1
             assert session.scalar(text(f"SELECT x FROM {name}")) == 7
-            assert len(_tables(db)) == 1  # committed by the helper, seen by others too
+            assert len(scratch_tables(db)) == 1  # committed by the helper, seen by others too
             if end == "rollback":
                 session.rollback()
     finally:
         session.close()
-    assert _tables(db) == []
+    assert scratch_tables(db) == []
 
 
 def test_cancel_stops_what_a_helper_runs(db: Database) -> None:
@@ -94,6 +88,6 @@ def test_the_next_import_drops_what_a_dead_one_left(db: Database) -> None:
         s.execute(text("CREATE TABLE padronXscratchXkept (x int)"))  # not a scratch table
     with db.transaction() as s:
         Scratch.open(s)
-    assert _tables(db) == []
+    assert scratch_tables(db) == []
     with db.transaction() as s:
         assert s.scalar(text("SELECT to_regclass('padronxscratchxkept') IS NOT NULL"))

@@ -8,7 +8,7 @@ import io
 from collections.abc import Sequence
 from pathlib import Path
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from engine import migrate
 from engine.db import Database
@@ -83,3 +83,13 @@ def table_counts(db: Database) -> dict[str, int]:
             model.__tablename__: s.scalar(select(func.count()).select_from(model)) or 0
             for model in (Hogar, Miembro, HogarEstadoHistorial, ImportBatch)
         }
+
+
+def scratch_tables(db: Database) -> list[str]:
+    """The scratch tables of helper connections (``engine.padron.scratch``) in the database:
+    none on SQLite, which has no helpers."""
+    if not db.url.startswith("postgresql"):
+        return []
+    with db.transaction() as s:
+        query = r"SELECT tablename FROM pg_tables WHERE tablename LIKE 'padron\_scratch\_%'"
+        return list(s.scalars(text(query)))

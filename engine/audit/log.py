@@ -93,6 +93,7 @@ def record(
         element_id=element_id,
         household=household,
         data=data,
+        now=now,
     )
     _number_waiting(session)
     prev_hash = _number(session, row, now)
@@ -132,14 +133,9 @@ def append(
         element_id=element_id,
         household=household,
         data=data,
+        now=now,
     )
-    if now is not None and now.tzinfo is None:
-        raise ValueError("naive datetime; use engine.db.utcnow()")
-    transaction = session.get_transaction()
-    waiting = session.info.get(_SESSION_WAITING)
-    if waiting is None or waiting[0] is not transaction:
-        waiting = session.info[_SESSION_WAITING] = (transaction, [])
-    waiting[1].append((row, now))
+    _of_transaction(session, _SESSION_WAITING).append((row, now))
     return row
 
 
@@ -155,11 +151,15 @@ def _new_row(
     element_id: str | None,
     household: str | None,
     data: Mapping[str, Any] | None,
+    now: datetime | None,
 ) -> dict[str, Any]:
-    """The event's fields but its number, time and hash."""
+    """The event's fields but its number, time and hash; what is wrong with any of them
+    (``now`` included) is refused before anything is queued."""
     _check_kind(kind)
     if data is not None and not isinstance(data, Mapping):
         raise TypeError("audit data must be a mapping (a JSON object)")
+    if now is not None and now.tzinfo is None:
+        raise ValueError("naive datetime; use engine.db.utcnow()")
     return {
         "kind": kind,
         "actor_user_id": actor_user_id,
@@ -176,19 +176,23 @@ def _new_row(
 def _number(session: Session, row: dict[str, Any], now: datetime | None) -> str:
     """Gives ``row`` the next seq, its time and its hash, and queues it to be written;
     returns the previous event's hash."""
-    if now is not None and now.tzinfo is None:
-        raise ValueError("naive datetime; use engine.db.utcnow()")
     last_seq, last_hash = _lock_head(session)
     row["seq"] = last_seq + 1
     row["recorded_at"] = (now or utcnow()).astimezone(UTC)  # after the lock: time follows seq
     row["hash"] = event_hash(last_hash, row)
-    transaction = session.get_transaction()
-    pending = session.info.get(_SESSION_PENDING)
-    if pending is None or pending[0] is not transaction:
-        pending = session.info[_SESSION_PENDING] = (transaction, [])
-    pending[1].append(row)
-    session.info[_SESSION_HEAD] = (transaction, row["seq"], row["hash"])
+    _of_transaction(session, _SESSION_PENDING).append(row)
+    session.info[_SESSION_HEAD] = (session.get_transaction(), row["seq"], row["hash"])
     return last_hash
+
+
+def _of_transaction(session: Session, key: str) -> list[Any]:
+    """The list kept under ``key`` in ``session.info`` for the session's current
+    transaction: a new one when the one there belongs to a transaction that has ended."""
+    transaction = session.get_transaction()
+    kept = session.info.get(key)
+    if kept is None or kept[0] is not transaction:
+        kept = session.info[key] = (transaction, [])
+    return kept[1]
 
 
 def _number_waiting(session: Session) -> None:

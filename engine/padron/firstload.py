@@ -48,6 +48,7 @@ from sqlalchemy import (
     Column,
     ColumnElement,
     Integer,
+    Select,
     Table,
     and_,
     case,
@@ -234,6 +235,17 @@ def typed(select_sql: str, names: Sequence[str], table) -> Subquery:  # type: ig
     return text(f"{select_sql} OFFSET 0").columns(*columns).subquery("x")
 
 
+def _stamps(model: type[Hogar] | type[Miembro], at: datetime) -> list[ColumnElement[Any]]:
+    """``created_at`` and ``updated_at`` of every new row: the time of the load."""
+    return [literal(at, model.created_at.type), literal(at, model.updated_at.type)]
+
+
+def _insert_select(session: Session, table: Table, columns: list[str], rows: Select[Any]) -> int:
+    """``INSERT INTO table (columns) SELECT …``; returns how many rows it inserted."""
+    statement = table.insert().from_select(columns, rows)
+    return session.execute(statement.execution_options(preserve_rowcount=True)).rowcount
+
+
 def insert_hogares(  # noqa: PLR0917
     session: Session,
     x: Subquery,
@@ -253,12 +265,10 @@ def insert_hogares(  # noqa: PLR0917
         case((elegible(x.c.cse, x.c.cse_vigencia_fin, on), "validado"), else_="potencial"),
         literal(False, Boolean),
         literal(batch_id, Integer),
-        literal(at, Hogar.created_at.type),
-        literal(at, Hogar.updated_at.type),
+        *_stamps(Hogar, at),
     )
     columns = [*ids, *HOGAR_COLUMNS, "co_hogar", "estado", "reincorporado", "alta_batch_id"]
-    statement = Hogar.__table__.insert().from_select([*columns, "created_at", "updated_at"], rows)
-    return session.execute(statement.execution_options(preserve_rowcount=True)).rowcount
+    return _insert_select(session, Hogar.__table__, [*columns, "created_at", "updated_at"], rows)
 
 
 def refuse_repeated_titular(session: Session, batch_id: int) -> None:
@@ -304,15 +314,13 @@ def insert_miembros(
             *ids.values(),
             _taken(Hogar.id),
             *_member_values(x),
-            literal(at, Miembro.created_at.type),
-            literal(at, Miembro.updated_at.type),
+            *_stamps(Miembro, at),
         )
         .select_from(x)
         .outerjoin(Hogar.__table__, Hogar.co_hogar == x.c.co_hogar)
     )
     columns = [*ids, "hogar_id", *MEMBER_VALUES, "created_at", "updated_at"]
-    statement = Miembro.__table__.insert().from_select(columns, rows)
-    return session.execute(statement.execution_options(preserve_rowcount=True)).rowcount
+    return _insert_select(session, Miembro.__table__, columns, rows)
 
 
 def prepared_columns() -> list[Column[Any]]:
@@ -343,8 +351,7 @@ def prepare_miembros(session: Session, x: Subquery, hogares_raw: str, into: Tabl
         .select_from(x)
         .outerjoin(hogar, hogar.c.co_hogar == x.c.co_hogar)
     )
-    statement = into.insert().from_select(["line", "hogar_line", *MEMBER_VALUES], rows)
-    return session.execute(statement.execution_options(preserve_rowcount=True)).rowcount
+    return _insert_select(session, into, ["line", "hogar_line", *MEMBER_VALUES], rows)
 
 
 def insert_prepared_miembros(
@@ -358,12 +365,10 @@ def insert_prepared_miembros(
         *_by_line(first_id, p.line).values(),
         *_by_line(first_hogar, p.hogar_line).values(),
         *[p[c] for c in MEMBER_VALUES],
-        literal(at, Miembro.created_at.type),
-        literal(at, Miembro.updated_at.type),
+        *_stamps(Miembro, at),
     )
     columns = ["id", "hogar_id", *MEMBER_VALUES, "created_at", "updated_at"]
-    statement = Miembro.__table__.insert().from_select(columns, rows)
-    return session.execute(statement.execution_options(preserve_rowcount=True)).rowcount
+    return _insert_select(session, Miembro.__table__, columns, rows)
 
 
 def insert_entries(
