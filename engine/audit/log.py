@@ -43,6 +43,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import ORMExecuteState, Session
 from sqlalchemy.types import TypeEngine
 
+from engine import direct_sql
 from engine.audit.chain import GENESIS_HASH, HASHED_FIELDS, canonical_json, event_hash
 from engine.audit.models import AuditEvent, AuditHead, Digest
 from engine.db import UTCDateTime, utcnow
@@ -217,13 +218,12 @@ def write_pending(session: Session) -> None:
     connection = session.connection()
     head = {"seq": rows[-1]["seq"], "hash": rows[-1]["hash"]}
     if connection.dialect.name == "postgresql":
-        heads = connection.execute(_insert_and_move(), {"rows": _json_rows(rows), **head})
-        heads = heads.scalars()
-        if heads.all() != [HEAD_ID] * len(rows):  # the head is gone: nothing may commit
+        moved = direct_sql.rows(connection, _insert_and_move(), {"rows": _json_rows(rows), **head})
+        if [m[0] for m in moved] != [HEAD_ID] * len(rows):  # the head is gone: nothing may commit
             raise AuditHeadMissing("falta la cabeza de la cadena de auditoría (audit_head)")
         return
-    connection.execute(_INSERT_EVENTS, rows)
-    if connection.execute(_MOVE_HEAD, head).rowcount != 1:
+    direct_sql.execute_many(connection, _INSERT_EVENTS, rows)
+    if direct_sql.execute(connection, _MOVE_HEAD, head) != 1:
         raise AuditHeadMissing("falta la cabeza de la cadena de auditoría (audit_head)")
 
 
@@ -335,7 +335,7 @@ def _lock_head(session: Session) -> tuple[int, str]:
     connection = session.connection()
     immediate = connection.get_execution_options().get("sqlite_begin_immediate")
     if connection.dialect.name == "sqlite" and not immediate:  # BEGIN IMMEDIATE holds it already
-        connection.execute(_TAKE_WRITER_LOCK)
+        direct_sql.execute(connection, _TAKE_WRITER_LOCK)
     row = _select_head(session)
     if row is None:
         _create_head(session)
@@ -353,7 +353,7 @@ _SELECT_HEAD = (
 
 
 def _select_head(session: Session) -> tuple[int, str] | None:
-    row = session.connection().execute(_SELECT_HEAD).one_or_none()
+    row = direct_sql.first(session.connection(), _SELECT_HEAD)
     return None if row is None else (row.last_seq, row.last_hash)
 
 

@@ -14,6 +14,7 @@ from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import bindparam, insert, select, update
 
+from engine import direct_sql
 from engine.db import utcnow
 from engine.definitions.spiff import AsyncServiceTask
 from engine.errors import DomainError
@@ -32,7 +33,7 @@ _calls = ServiceCall.__table__
 _OPEN_ROWS = select(_tasks.c.id, _tasks.c.task_uuid, _tasks.c.element_id).where(
     _tasks.c.instance_id == bindparam("instance"), _tasks.c.state.in_(("ready", "claimed"))
 )
-_INSERT_TASKS = insert(_tasks).returning(_tasks.c.id, sort_by_parameter_order=True)
+_INSERT_TASKS = insert(_tasks).returning(_tasks.c.id)
 _CANCEL_TASK = update(_tasks).where(_tasks.c.id == bindparam("task")).values(state="cancelled")
 _INSERT_CALL = insert(_calls).returning(_calls.c.id)
 _KNOWN_CALLS = select(_calls.c.task_uuid).where(_calls.c.instance_id == bindparam("instance"))
@@ -100,12 +101,12 @@ def _project_human_tasks(run: Run, ready: list[Task], now: datetime) -> None:
     open_rows = run.open_rows
     if open_rows is None:
         session.flush()  # open rows changed through the ORM in this unit of work, if any
-        rows = connection.execute(_OPEN_ROWS, {"instance": instance.id})
+        rows = direct_sql.rows(connection, _OPEN_ROWS, {"instance": instance.id})
         open_rows = {r.task_uuid: r for r in rows}
     run.open_rows = None  # what it says is out of date once this projection writes
     rows = [_new_human_task(run, t, now) for t in ready if str(t.id) not in open_rows]
     if rows:
-        ids = connection.execute(_INSERT_TASKS, rows).scalars()
+        ids = [direct_sql.first(connection, _INSERT_TASKS, row).id for row in rows]
         for task_id, row in zip(ids, rows, strict=True):
             run.new_tasks.append(NewTask(id=task_id, **row))
             record(
@@ -123,7 +124,7 @@ def _project_human_tasks(run: Run, ready: list[Task], now: datetime) -> None:
     for uuid, open_row in open_rows.items():
         if uuid not in ready_ids:
             cancelled = {"state": "cancelled"}
-            connection.execute(_CANCEL_TASK, {"task": open_row.id})
+            direct_sql.execute(connection, _CANCEL_TASK, {"task": open_row.id})
             refresh_loaded(session, HumanTask, open_row.id, cancelled)
             record(run, "task.cancelled", element_id=open_row.element_id, data={"task": uuid})
 
@@ -173,9 +174,12 @@ def _queue_service_calls(run: Run, started: list[Task]) -> None:
     if not started:
         return
     run.session.flush()  # calls changed through the ORM in this unit of work, if any
-    known = set(
-        run.session.connection().execute(_KNOWN_CALLS, {"instance": run.instance.id}).scalars()
-    )
+    known = {
+        r.task_uuid
+        for r in direct_sql.rows(
+            run.session.connection(), _KNOWN_CALLS, {"instance": run.instance.id}
+        )
+    }
     for task in started:
         if str(task.id) not in known:
             _queue(run, task)
@@ -200,7 +204,7 @@ def _queue(run: Run, task: Task) -> None:
         call["params"] = json.dumps(params, ensure_ascii=False, default=str)
     except (DomainError, SpiffWorkflowException, ValueError, TypeError) as exc:
         call["state"], call["last_error"] = "failed", f"parámetros inválidos: {exc}"
-    call_id = run.session.connection().execute(_INSERT_CALL, call).scalar_one()
+    call_id = direct_sql.first(run.session.connection(), _INSERT_CALL, call).id
     record(
         run,
         "service.queued",

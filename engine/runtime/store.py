@@ -17,17 +17,19 @@ from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from sqlalchemy import ColumnElement, Select, bindparam, select, update
 from sqlalchemy import event as sa_event
 from sqlalchemy.engine import URL
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
 
-from engine import definitions
+from engine import definitions, direct_sql
 from engine.definitions.store import load_by_id
 from engine.errors import DomainError, NotFound
 from engine.runtime import serialization
 from engine.runtime.actors import Actor
 from engine.runtime.models import NewTask, ProcessInstance
 from engine.scripting import make_script_engine
+
+_instances = ProcessInstance.__table__
 
 
 class Conflict(DomainError):
@@ -62,21 +64,33 @@ def lock_instance(
     statement = _LOCKS.get(where)
     if statement is None:
         statement = _LOCKS[where] = (
-            select(ProcessInstance)
-            .where(ProcessInstance.id == where)
-            .with_for_update()
-            .execution_options(populate_existing=True)
+            select(_instances).where(_instances.c.id == where).with_for_update()
         )
+    session.flush()  # what the ORM would flush before its query
     params = {"key": instance_id if key is None else key}
-    instance = session.scalar(statement, params)
-    if instance is None:
+    row = direct_sql.first(session.connection(), statement, params)
+    if row is None:
         raise NotFound(missing or f"no existe la instancia {instance_id}")
+    return _attached(session, row._asdict())
+
+
+def _attached(session: Session, values: dict[str, Any]) -> ProcessInstance:
+    """The session's object for a row just read, with the row as its committed state — what
+    an ORM query with ``populate_existing`` returns, without the ORM's cost per query."""
+    loaded = session.identity_map.get(identity_key(ProcessInstance, values["id"]))
+    if loaded is not None:
+        for name, value in values.items():
+            set_committed_value(loaded, name, value)
+        return loaded  # type: ignore[no-any-return]
+    instance = ProcessInstance(**values)
+    make_transient_to_detached(instance)  # as if loaded: no pending changes
+    session.add(instance)
     return instance
 
 
 _BY_ID = bindparam("key")
 # One statement per kind of lookup (by id; the prebuilt subqueries of a task or a call).
-_LOCKS: dict[ColumnElement[int], Select[tuple[ProcessInstance]]] = {}
+_LOCKS: dict[ColumnElement[int], Select[Any]] = {}
 
 
 def load_run(
@@ -160,7 +174,6 @@ def new_workflow(definition: definitions.LoadedDefinition) -> BpmnWorkflow:
     )
 
 
-_instances = ProcessInstance.__table__
 # What a step may change in the instance row; written by save_run in one UPDATE.
 _SAVED = ("state", "ended_at", "next_timer_at", "incident_open")
 _SAVE = update(_instances).where(
@@ -175,10 +188,12 @@ def save_run(run: Run) -> None:
     values = {name: getattr(instance, name) for name in _SAVED}
     values["workflow"] = serialization.dump(run.workflow)
     values["lock_version"] = instance.lock_version + 1
-    saved = run.session.connection().execute(
-        _SAVE, {**values, "instance": instance.id, "version": instance.lock_version}
+    saved = direct_sql.execute(
+        run.session.connection(),
+        _SAVE,
+        {**values, "instance": instance.id, "version": instance.lock_version},
     )
-    if saved.rowcount != 1:
+    if saved != 1:
         raise Conflict("la instancia fue modificada por otra operación; vuelva a intentarlo")
     refresh_loaded(run.session, ProcessInstance, instance.id, values)  # nothing left to flush
     _remember_saved(run, values["lock_version"])

@@ -12,6 +12,7 @@ from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import Row, bindparam, select, update
 from sqlalchemy.orm import Session
 
+from engine import direct_sql
 from engine.db import utcnow
 from engine.errors import DomainError, NotFound, PermissionDenied, ValidationError
 from engine.org import user_by_login
@@ -145,12 +146,11 @@ def complete(
 ) -> Completion:
     run = _lock(session, task_id, actor)
     connection = session.connection()
-    open_rows = {  # read after the lock
-        r.task_uuid: r for r in connection.execute(_SELECT_OPEN, {"instance": run.instance.id})
-    }
+    rows = direct_sql.rows(connection, _SELECT_OPEN, {"instance": run.instance.id})
+    open_rows = {r.task_uuid: r for r in rows}  # read after the lock
     row = next((r for r in open_rows.values() if r.id == task_id), None)
     if row is None:  # no longer open: read it to say why
-        row = connection.execute(_SELECT_TASK, {"task": task_id}).one()
+        row = direct_sql.first(connection, _SELECT_TASK, {"task": task_id})
     _check_open(run, row, task_id)
     position = _acting_as(session, actor, row)
     if row.assignee_user_id not in (None, actor.user_id):
@@ -170,7 +170,7 @@ def complete(
         "completed_by_user_id": actor.user_id,
         "completed_as_position_id": position.id,
     }
-    connection.execute(_COMPLETE_TASK, {"task": task_id, **done})
+    direct_sql.execute(connection, _COMPLETE_TASK, {"task": task_id, **done})
     refresh_loaded(session, HumanTask, task_id, done)
     del open_rows[row.task_uuid]
     run.open_rows = open_rows

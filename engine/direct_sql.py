@@ -1,0 +1,191 @@
+"""Prebuilt Core statements run straight on the DBAPI cursor of a session's connection.
+
+A step of the engine runs the same few statements every time. For each execution
+SQLAlchemy computes the statement's cache key, looks up its compiled form, and builds an
+execution context and a result object: 20–80 µs of CPU (bench/README.md), around statements
+that SQLite runs in 2–10 µs. Here SQLAlchemy compiles a statement once per dialect — the
+same SQL, the same type conversions of parameters and results — and later executions go
+to the cursor directly, in the caller's transaction (the session's connection).
+
+Only for statements built once at import time (module constants): the plans are kept by
+statement and dialect for the life of the process.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import namedtuple
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Connection
+from sqlalchemy.engine import Dialect
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.sql import Executable
+from sqlalchemy.sql.compiler import Compiled
+
+Params = Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class _Plan:
+    sql: str
+    order: tuple[str, ...] | None  # qmark/format dialects: the parameters' names, in order
+    fixed: dict[str, Any]  # values the statement carries itself (literals, IN lists)
+    binds: dict[str, Callable[[Any], Any]]  # conversions of the caller's parameters
+    row: Callable[..., Any] | None  # builds one result row (None: no rows)
+    results: tuple[Callable[[Any], Any] | None, ...]  # conversions of a row's values
+    converts: bool = False  # whether any value of a row is converted
+    defaults: tuple[tuple[str, Callable[[], Any]], ...] = ()  # Python-side column defaults
+
+    def parameters(self, params: Params) -> Sequence[Any] | dict[str, Any]:
+        values = dict(self.fixed)
+        for name, default in self.defaults:
+            values[name] = default()
+        for name, value in params.items():
+            convert = self.binds.get(name)
+            values[name] = value if convert is None else convert(value)
+        if self.order is None:
+            return values
+        return [values[name] for name in self.order]
+
+    def make_row(self, raw: Sequence[Any]) -> Any:
+        assert self.row is not None
+        if self.converts:
+            pairs = zip(self.results, raw, strict=True)
+            raw = [v if f is None or v is None else f(v) for f, v in pairs]
+        return self.row(*raw)
+
+
+_PLANS: dict[tuple[int, str, tuple[str, ...]], _Plan] = {}
+_PLANS_LOCK = threading.Lock()
+_KEEP: list[Executable] = []  # the planned statements stay alive: their ids stay theirs
+
+
+def _plan_of(connection: Connection, statement: Executable, params: Params) -> _Plan:
+    """The plan of ``statement`` for this dialect and these parameter names (the columns an
+    INSERT or UPDATE without its own VALUES writes are those given)."""
+    key = (id(statement), connection.dialect.name, tuple(params))
+    plan = _PLANS.get(key)
+    if plan is None:
+        with _PLANS_LOCK:
+            plan = _PLANS.get(key)
+            if plan is None:
+                plan = _PLANS[key] = _compile(statement, connection.dialect, list(params))
+                _KEEP.append(statement)
+    return plan
+
+
+def _compile(statement: Executable, dialect: Dialect, names: list[str]) -> _Plan:
+    compiled: Compiled = statement.compile(dialect=dialect, column_keys=names)  # type: ignore[attr-defined]
+    required = [name for name, bind in compiled.binds.items() if bind.required]  # type: ignore[attr-defined]
+    if set(required) - set(names):
+        missing = sorted(set(required) - set(names))
+        raise TypeError(f"missing parameters {missing} for: {compiled.string}")
+    # With a placeholder for the caller's values, the statement's own IN lists are rendered
+    # as plain parameters whose values are known now.
+    expanded = compiled.construct_expanded_state(dict.fromkeys(required))
+    convert: dict[str, Callable[[Any], Any]] = {}
+    for name in expanded.parameters:
+        bind = compiled.binds.get(name)  # type: ignore[attr-defined]
+        processor = (
+            bind.type.dialect_impl(dialect).bind_processor(dialect)
+            if bind is not None
+            else expanded.processors.get(name)
+        )
+        if processor is not None:
+            convert[name] = processor
+    fixed = {
+        name: convert[name](value) if name in convert else value
+        for name, value in expanded.parameters.items()
+        if name not in required
+    }
+    binds = {name: convert[name] for name in required if name in convert}
+    defaults = tuple(_defaults(compiled, convert))
+    order = tuple(expanded.positiontup) if expanded.positiontup is not None else None
+    columns = list(getattr(statement, "exported_columns", ()) or ())
+    if not columns:
+        return _Plan(expanded.statement, order, fixed, binds, None, (), False, defaults)
+    results = tuple(c.type.dialect_impl(dialect).result_processor(dialect, None) for c in columns)
+    row = namedtuple("Row", [c.key or "" for c in columns], rename=True)  # type: ignore[misc]
+    return _Plan(expanded.statement, order, fixed, binds, row, results, any(results), defaults)
+
+
+def _defaults(
+    compiled: Compiled, convert: dict[str, Callable[[Any], Any]]
+) -> list[tuple[str, Callable[[], Any]]]:
+    """The columns an INSERT or UPDATE fills from their Python-side default (or onupdate),
+    as SQLAlchemy would at each execution: a constant, or a function called each time."""
+    found = []
+    inserting = compiled.insert_prefetch  # type: ignore[attr-defined]
+    for column in [*inserting, *compiled.update_prefetch]:  # type: ignore[attr-defined]
+        default = column.default if column in inserting else column.onupdate
+        name = compiled.bind_names[compiled.binds[column.key]]  # type: ignore[attr-defined]
+        if not (default.is_scalar or default.is_callable):
+            raise TypeError(f"{column}: its default cannot be computed outside SQLAlchemy")
+        found.append((name, _default_value(default, convert.get(name))))
+    return found
+
+
+def _default_value(default: Any, to_db: Callable[[Any], Any] | None) -> Callable[[], Any]:
+    if default.is_scalar:
+        value = default.arg if to_db is None else to_db(default.arg)
+        return lambda: value
+    make = default.arg  # SQLAlchemy wraps the function to take an execution context
+    return (lambda: make(None)) if to_db is None else (lambda: to_db(make(None)))
+
+
+def _run(
+    connection: Connection, statement: Executable, params: Params, many: Sequence[Params] = ()
+) -> tuple[_Plan, Any]:
+    """Executes on a new DBAPI cursor (``many``: once per parameter set, ``params`` naming
+    their keys); a driver error is raised as SQLAlchemy's (``IntegrityError``,
+    ``OperationalError``… what callers catch), with the statement."""
+    plan = _plan_of(connection, statement, params)
+    dbapi = connection.dialect.loaded_dbapi
+    cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    values: Any = None
+    try:
+        if many:
+            values = [plan.parameters(p) for p in many]
+            cursor.executemany(plan.sql, values)
+        else:
+            values = plan.parameters(params)
+            cursor.execute(plan.sql, values)
+    except dbapi.Error as exc:
+        cursor.close()
+        raise DBAPIError.instance(
+            plan.sql, values, exc, dbapi.Error, dialect=connection.dialect
+        ) from exc
+    return plan, cursor
+
+
+def execute(connection: Connection, statement: Executable, params: Params | None = None) -> int:
+    """Runs ``statement`` (no rows back) in the connection's transaction; returns how
+    many rows it changed."""
+    _plan, cursor = _run(connection, statement, params or {})
+    count: int = cursor.rowcount
+    cursor.close()
+    return count
+
+
+def execute_many(connection: Connection, statement: Executable, many: Sequence[Params]) -> None:
+    """Runs ``statement`` once per parameter set (all with the same keys), no rows back."""
+    if many:
+        _plan, cursor = _run(connection, statement, many[0], many)
+        cursor.close()
+
+
+def rows(connection: Connection, statement: Executable, params: Params | None = None) -> list[Any]:
+    """The rows ``statement`` returns, as named tuples, with SQLAlchemy's conversions."""
+    plan, cursor = _run(connection, statement, params or {})
+    fetched = cursor.fetchall()
+    cursor.close()
+    return [plan.make_row(raw) for raw in fetched]
+
+
+def first(connection: Connection, statement: Executable, params: Params | None = None) -> Any:
+    """The first row ``statement`` returns, or None."""
+    found = rows(connection, statement, params)
+    return found[0] if found else None
