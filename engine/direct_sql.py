@@ -109,7 +109,9 @@ def _compile(statement: Executable, dialect: Dialect, names: list[str]) -> _Plan
     binds = {name: convert[name] for name in required if name in convert}
     defaults = tuple(_defaults(compiled, convert))
     order = tuple(expanded.positiontup) if expanded.positiontup is not None else None
-    columns = list(getattr(statement, "exported_columns", ()) or ())
+    # Read off a copy: SQLAlchemy memoizes them on the statement, and statements derived from
+    # it later (``.returning()``, ``.cte()``) would inherit that stale memo.
+    columns = list(getattr(statement.execution_options(), "exported_columns", ()) or ())
     if not columns:
         return _Plan(expanded.statement, order, fixed, binds, None, (), False, defaults)
     results = tuple(c.type.dialect_impl(dialect).result_processor(dialect, None) for c in columns)

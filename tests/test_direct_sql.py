@@ -153,3 +153,13 @@ def test_a_driver_error_is_sqlalchemys_and_names_the_statement(
 def test_a_missing_parameter_is_refused_before_anything_runs(session: Session) -> None:
     with pytest.raises(TypeError, match="instance"):
         direct_sql.rows(session.connection(), _OPEN, {})
+
+
+def test_planning_a_statement_leaves_statements_derived_from_it_whole(session: Session) -> None:
+    """SQLAlchemy memoizes a statement's columns; reading them on the statement itself
+    would leave a later ``.returning()`` of it without columns (the audit log derives its
+    PostgreSQL statement from the head's UPDATE this way)."""
+    statement = update(_tasks).where(_tasks.c.id == bindparam("task")).values(priority=1)
+    direct_sql.execute(session.connection(), statement, {"task": -1})
+    derived = statement.returning(_tasks.c.id).cte("moved")
+    assert list(derived.c.keys()) == ["id"]
