@@ -13,12 +13,12 @@ the caller's transaction (the session's connection).
 
 What it does not do: flush the session, or fire SQLAlchemy's statement events. For
 statements built once at import time (module constants): plans are kept by statement for
-the life of the process.
+the life of the process. An INSERT … RETURNING of several rows at once goes through
+SQLAlchemy (``rows_of_each``), which sends them in one statement.
 """
 
 from __future__ import annotations
 
-import threading
 from collections import namedtuple
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -39,10 +39,10 @@ class _Plan:
     order: tuple[str, ...] | None  # qmark/format dialects: the parameters' names, in order
     fixed: dict[str, Any]  # values the statement carries itself (literals, IN lists)
     binds: dict[str, Callable[[Any], Any]]  # conversions of the caller's parameters
+    defaults: tuple[tuple[str, Callable[[], Any]], ...]  # Python-side column defaults
     row: Callable[..., Any] | None  # builds one result row (None: no rows)
-    results: tuple[Callable[[Any], Any] | None, ...]  # conversions of a row's values
-    converts: bool = False  # whether any value of a row is converted
-    defaults: tuple[tuple[str, Callable[[], Any]], ...] = ()  # Python-side column defaults
+    # conversions of a row's values, one per column (None: no value is converted)
+    results: tuple[Callable[[Any], Any] | None, ...] | None
 
     def parameters(self, params: Params) -> Sequence[Any] | dict[str, Any]:
         values = dict(self.fixed)
@@ -57,36 +57,32 @@ class _Plan:
 
     def make_row(self, raw: Sequence[Any]) -> Any:
         assert self.row is not None
-        if self.converts:
+        if self.results is not None:
             pairs = zip(self.results, raw, strict=True)
             raw = [v if f is None or v is None else f(v) for f, v in pairs]
         return self.row(*raw)
 
 
-_PLANS: dict[tuple[int, str, tuple[str, ...]], _Plan] = {}
-_PLANS_LOCK = threading.Lock()
-_KEEP: list[Executable] = []  # the planned statements stay alive: their ids stay theirs
+# by statement (statements compare and hash by identity), dialect and parameter names
+_PLANS: dict[tuple[Executable, str, tuple[str, ...]], _Plan] = {}
 
 
 def _plan_of(connection: Connection, statement: Executable, params: Params) -> _Plan:
     """The plan of ``statement`` for this dialect and these parameter names (the columns an
-    INSERT or UPDATE without its own VALUES writes are those given)."""
-    key = (id(statement), connection.dialect.name, tuple(params))
+    INSERT or UPDATE without its own VALUES writes are those given). Two threads planning
+    the same statement at once make the same plan: the last one is kept."""
+    key = (statement, connection.dialect.name, tuple(params))
     plan = _PLANS.get(key)
     if plan is None:
-        with _PLANS_LOCK:
-            plan = _PLANS.get(key)
-            if plan is None:
-                plan = _PLANS[key] = _compile(statement, connection.dialect, list(params))
-                _KEEP.append(statement)
+        plan = _PLANS[key] = _compile(statement, connection.dialect, list(params))
     return plan
 
 
 def _compile(statement: Executable, dialect: Dialect, names: list[str]) -> _Plan:
     compiled: Compiled = statement.compile(dialect=dialect, column_keys=names)  # type: ignore[attr-defined]
     required = [name for name, bind in compiled.binds.items() if bind.required]  # type: ignore[attr-defined]
-    if set(required) - set(names):
-        missing = sorted(set(required) - set(names))
+    missing = sorted(set(required) - set(names))
+    if missing:
         raise TypeError(f"missing parameters {missing} for: {compiled.string}")
     # With a placeholder for the caller's values, the statement's own IN lists are rendered
     # as plain parameters whose values are known now.
@@ -113,10 +109,11 @@ def _compile(statement: Executable, dialect: Dialect, names: list[str]) -> _Plan
     # it later (``.returning()``, ``.cte()``) would inherit that stale memo.
     columns = list(getattr(statement.execution_options(), "exported_columns", ()) or ())
     if not columns:
-        return _Plan(expanded.statement, order, fixed, binds, None, (), False, defaults)
+        return _Plan(expanded.statement, order, fixed, binds, defaults, None, None)
     results = tuple(c.type.dialect_impl(dialect).result_processor(dialect, None) for c in columns)
     row = namedtuple("Row", [c.key or "" for c in columns], rename=True)  # type: ignore[misc]
-    return _Plan(expanded.statement, order, fixed, binds, row, results, any(results), defaults)
+    converts = results if any(results) else None
+    return _Plan(expanded.statement, order, fixed, binds, defaults, row, converts)
 
 
 def _defaults(
@@ -159,8 +156,8 @@ _CURSOR = "direct_sql.cursor"
 def _run(
     connection: Connection, statement: Executable, params: Params, many: Sequence[Params] = ()
 ) -> tuple[_Plan, Any]:
-    """Executes on a new DBAPI cursor (``many``: once per parameter set, ``params`` naming
-    their keys); a driver error is raised as SQLAlchemy's (``IntegrityError``,
+    """Executes on the connection's cursor (``many``: once per parameter set, ``params``
+    naming their keys); a driver error is raised as SQLAlchemy's (``IntegrityError``,
     ``OperationalError``… what callers catch), with the statement."""
     plan = _plan_of(connection, statement, params)
     dbapi = connection.dialect.loaded_dbapi
@@ -184,8 +181,7 @@ def execute(connection: Connection, statement: Executable, params: Params | None
     """Runs ``statement`` (no rows back) in the connection's transaction; returns how
     many rows it changed."""
     _plan, cursor = _run(connection, statement, params or {})
-    count: int = cursor.rowcount
-    return count
+    return int(cursor.rowcount)
 
 
 def execute_many(connection: Connection, statement: Executable, many: Sequence[Params]) -> None:
@@ -205,3 +201,14 @@ def first(connection: Connection, statement: Executable, params: Params | None =
     """The first row ``statement`` returns, or None."""
     found = rows(connection, statement, params)
     return found[0] if found else None
+
+
+def rows_of_each(
+    connection: Connection, statement: Executable, many: Sequence[Params]
+) -> list[Any]:
+    """What an INSERT … RETURNING returns for each parameter set, in their order. One set
+    runs directly; several go through SQLAlchemy, which sends them in one statement (the
+    statement must say ``returning(…, sort_by_parameter_order=True)``)."""
+    if len(many) == 1:
+        return rows(connection, statement, many[0])
+    return list(connection.execute(statement, list(many)))

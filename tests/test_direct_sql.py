@@ -19,7 +19,7 @@ from tests.runtime_support import prepared_database
 
 _tasks = HumanTask.__table__
 _calls = ServiceCall.__table__
-_INSERT_TASK = insert(_tasks).returning(_tasks.c.id)
+_INSERT_TASK = insert(_tasks).returning(_tasks.c.id, sort_by_parameter_order=True)
 _OPEN = select(_tasks).where(
     _tasks.c.instance_id == bindparam("instance"), _tasks.c.state.in_(("ready", "claimed"))
 )
@@ -121,6 +121,21 @@ def test_python_side_defaults_are_filled_as_sqlalchemy_fills_them(
         assert getattr(direct_row, name) == getattr(sa_row, name), name
     assert direct_row.created_at >= before - timedelta(seconds=1)
     assert direct_row.next_attempt_at is not None
+
+
+@pytest.mark.parametrize("count", [1, 3])
+def test_rows_of_each_come_in_the_order_of_the_rows(
+    session: Session, instance_id: int, count: int
+) -> None:
+    connection = session.connection()
+    rows = [_task(instance_id, element_id=f"E{i}") for i in range(count)]
+    ids = [r.id for r in direct_sql.rows_of_each(connection, _INSERT_TASK, rows)]
+    found = dict(
+        connection.execute(
+            select(_tasks.c.id, _tasks.c.task_uuid).where(_tasks.c.id.in_(ids))
+        ).all()
+    )
+    assert [found[i] for i in ids] == [r["task_uuid"] for r in rows]
 
 
 def test_execute_many_writes_every_row(session: Session, instance_id: int) -> None:

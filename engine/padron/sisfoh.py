@@ -748,6 +748,7 @@ class _Prepared:
 
     table: Table
     rows: Future[int]
+    scratch: Scratch  # whose helper prepares them (to cancel)
 
 
 def _prepare_miembros(
@@ -765,7 +766,7 @@ def _prepare_miembros(
         _first_load_settings(helper)
         return firstload.prepare_miembros(helper, typed, raw.hogares.raw, table)
 
-    return _Prepared(table, scratch.submit(prepare))
+    return _Prepared(table, scratch.submit(prepare), scratch)
 
 
 def _insert_prepared(
@@ -797,8 +798,8 @@ def _apply_first_load(  # noqa: PLR0917
     try:
         return _apply_first_load_prepared(session, run, raw, imported_by, files, prepared)
     except BaseException:
-        if prepared is not None and scratch is not None:
-            scratch.cancel()
+        if prepared is not None:
+            prepared.scratch.cancel()
         raise
 
 

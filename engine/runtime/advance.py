@@ -33,7 +33,7 @@ _calls = ServiceCall.__table__
 _OPEN_ROWS = select(_tasks.c.id, _tasks.c.task_uuid, _tasks.c.element_id).where(
     _tasks.c.instance_id == bindparam("instance"), _tasks.c.state.in_(("ready", "claimed"))
 )
-_INSERT_TASKS = insert(_tasks).returning(_tasks.c.id)
+_INSERT_TASKS = insert(_tasks).returning(_tasks.c.id, sort_by_parameter_order=True)
 _CANCEL_TASK = update(_tasks).where(_tasks.c.id == bindparam("task")).values(state="cancelled")
 _INSERT_CALL = insert(_calls).returning(_calls.c.id)
 _KNOWN_CALLS = select(_calls.c.task_uuid).where(_calls.c.instance_id == bindparam("instance"))
@@ -106,7 +106,7 @@ def _project_human_tasks(run: Run, ready: list[Task], now: datetime) -> None:
     run.open_rows = None  # what it says is out of date once this projection writes
     rows = [_new_human_task(run, t, now) for t in ready if str(t.id) not in open_rows]
     if rows:
-        ids = [direct_sql.first(connection, _INSERT_TASKS, row).id for row in rows]
+        ids = [r.id for r in direct_sql.rows_of_each(connection, _INSERT_TASKS, rows)]
         for task_id, row in zip(ids, rows, strict=True):
             run.new_tasks.append(NewTask(id=task_id, **row))
             record(

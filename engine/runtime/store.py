@@ -77,11 +77,9 @@ def lock_instance(
 def _attached(session: Session, values: dict[str, Any]) -> ProcessInstance:
     """The session's object for a row just read, with the row as its committed state — what
     an ORM query with ``populate_existing`` returns, without the ORM's cost per query."""
-    loaded = session.identity_map.get(identity_key(ProcessInstance, values["id"]))
+    loaded = refresh_loaded(session, ProcessInstance, values["id"], values)
     if loaded is not None:
-        for name, value in values.items():
-            set_committed_value(loaded, name, value)
-        return loaded  # type: ignore[no-any-return]
+        return loaded
     instance = ProcessInstance(**values)
     make_transient_to_detached(instance)  # as if loaded: no pending changes
     session.add(instance)
@@ -199,9 +197,11 @@ def save_run(run: Run) -> None:
     _remember_saved(run, values["lock_version"])
 
 
-def refresh_loaded(session: Session, model: type, pk: int, values: dict[str, Any]) -> None:
-    """Tells the session's copy of a row, if it holds one, what a Core UPDATE wrote to it."""
+def refresh_loaded(session: Session, model: type, pk: int, values: dict[str, Any]) -> Any:
+    """Tells the session's copy of a row, if it holds one, what a Core UPDATE wrote to it
+    (or what a direct read found); returns that copy, or None."""
     loaded = session.identity_map.get(identity_key(model, pk))
     if loaded is not None:
         for name, value in values.items():
             set_committed_value(loaded, name, value)
+    return loaded
