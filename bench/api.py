@@ -12,7 +12,11 @@ server, one after the other: ``http.client`` (what an integrating script would u
 lean one (a raw keep-alive socket, headers pre-built), to show how much of the figure is the
 client's — the machine's 2 cores run the server, the client and the service calls alike.
 Also printed: the CPU seconds of the gunicorn workers, of the client's HTTP work and of the
-in-process service calls. The last line is one JSON object.
+in-process service calls, and the completions/s that the machine's cores, kept busy all
+along, would do at that CPU cost (with ``--pg`` the database server's CPU is not counted, so
+that figure is then higher than the cores could do); and the floor: requests/s of a token's
+request to complete a task that does not exist (authentication, the engine's lock read, a
+404). The last line is one JSON object.
 """
 
 from __future__ import annotations
@@ -39,6 +43,8 @@ from engine.cli.serve import web_argv
 from engine.org import create_token
 from engine.runtime.render import task_dict
 from tests.runtime_support import prepared_database
+
+FLOOR_REQUESTS = 4000  # requests of the floor measurement, shared among the clients
 
 
 def _port() -> int:
@@ -121,6 +127,13 @@ class LeanClient:
         self.local = threading.local()
 
     def call(self, login: str, method: str, path: str, body: Any = None) -> Any:
+        status, payload = self.send(login, method, path, body)
+        if status >= 400:
+            raise RuntimeError(f"{method} {path}: {status} {payload[:200]!r}")
+        return json.loads(payload)
+
+    def send(self, login: str, method: str, path: str, body: Any = None) -> tuple[int, bytes]:
+        """The response's status and body, whatever the status."""
         data = json.dumps(body if body is not None else {}).encode()
         request = b"%s %s HTTP/1.1\r\n%s%d\r\n\r\n%s" % (
             method.encode(),
@@ -143,9 +156,7 @@ class LeanClient:
                 continue
             if close:
                 self._drop()
-            if status >= 400:
-                raise RuntimeError(f"{method} {path}: {status} {payload[:200]!r}")
-            return json.loads(payload)
+            return status, payload
         raise AssertionError("unreachable")
 
     def _drop(self) -> None:
@@ -221,13 +232,45 @@ def measure(client, db, args: argparse.Namespace, per_client: int, master: int, 
     elapsed = time.perf_counter() - start
     own_cpu = time.process_time() - own_cpu
     total, service_cpu = sum(r[0] for r in results), sum(r[1] for r in results)
+    server_cpu = _cpu_seconds(workers) - server_cpu
     return {
         "completions": total,
         "seconds": round(elapsed, 2),
         "http_completions_per_s": round(total / elapsed, 1),
-        "server_cpu_s": round(_cpu_seconds(workers) - server_cpu, 2),
+        "server_cpu_s": round(server_cpu, 2),
         "client_http_cpu_s": round(own_cpu - service_cpu, 2),
         "service_calls_cpu_s": round(service_cpu, 2),
+        # what all the cores could do at this CPU cost per completion, kept busy all along
+        "cpu_bound_completions_per_s": round(
+            (os.cpu_count() or 1) * total / (server_cpu + own_cpu), 1
+        ),
+    }
+
+
+def measure_floor(client: LeanClient, args: argparse.Namespace, master: int) -> dict:  # type: ignore[type-arg]
+    """The least a completion request costs here: ``args.clients`` threads ask, with a
+    token, to complete a task that does not exist — authentication, the engine's lock read,
+    a 404 — through the same server and lean client."""
+    path, login = "/api/tasks/999999999/complete", "gl.cajamarca"
+    per_thread = FLOOR_REQUESTS // args.clients
+    status, _ = client.send(login, "POST", path)
+    assert status == 404, status
+
+    def ask() -> None:
+        for _ in range(per_thread):
+            client.send(login, "POST", path)
+
+    threads = [threading.Thread(target=ask) for _ in range(args.clients)]
+    workers = _workers(master)
+    server_cpu, start = _cpu_seconds(workers), time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    elapsed, total = time.perf_counter() - start, per_thread * args.clients
+    return {
+        "requests_per_s": round(total / elapsed, 1),
+        "server_cpu_ms_per_request": round((_cpu_seconds(workers) - server_cpu) * 1000 / total, 3),
     }
 
 
@@ -256,6 +299,7 @@ def _measure_on(url: str, tmp: str, args: argparse.Namespace, per_client: int) -
             kind: measure(cls(base, tokens), db, args, per_client, server.pid, tag=tag)
             for kind, cls, tag in (("http_client", Client, "B"), ("lean", LeanClient, "L"))
         }
+        figures["floor"] = measure_floor(LeanClient(base, tokens), args, server.pid)
     finally:
         server.terminate()
         server.wait(timeout=30)
@@ -284,15 +328,23 @@ def main() -> None:
         "clients": args.clients,
         "http_completions_per_s": figures["http_client"]["http_completions_per_s"],
         "lean_client_http_completions_per_s": figures["lean"]["http_completions_per_s"],
+        "floor_requests_per_s": figures["floor"]["requests_per_s"],
         **figures,
     }
+    floor = figures.pop("floor")
     for kind, f in figures.items():
         print(
             f"HTTP (bearer auth, {args.workers} gunicorn workers, {args.clients} clients, "
             f"{kind}): {f['http_completions_per_s']} completions/s — CPU s: server "
             f"{f['server_cpu_s']}, client HTTP {f['client_http_cpu_s']}, service calls "
-            f"{f['service_calls_cpu_s']} in {f['seconds']} s"
+            f"{f['service_calls_cpu_s']} in {f['seconds']} s; at this CPU cost"
+            f" {os.cpu_count()} cores kept busy would do {f['cpu_bound_completions_per_s']}/s"
         )
+    print(
+        f"HTTP floor (a token's request to complete a task that does not exist, lean client):"
+        f" {floor['requests_per_s']} requests/s — server CPU"
+        f" {floor['server_cpu_ms_per_request']} ms per request"
+    )
     print(json.dumps(summary))
 
 

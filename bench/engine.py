@@ -7,7 +7,9 @@
 and the cost of a completion with few vs many instances already stored, and the storage
 per completed task. (a) and (b) run in alternate rounds (``--rounds``), the fastest of each
 kept, so that the ratio b/a compares the two under the same load; (a) is measured again
-beside each backend.
+beside each backend. On PostgreSQL also the database's share (``db_floor.py``): the
+statements of one completion replayed alone, and ``ratio_ceiling``, the ratio b/a an engine
+would reach if all it did were to run and save the workflow and send those statements.
 
     python bench/engine.py            # small sizes, < 1 minute
     python bench/engine.py --full     # the issue's sizes (100k stored instances)
@@ -35,6 +37,7 @@ from sqlalchemy.engine import make_url
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench import db_floor
 from engine import audit, runtime
 from engine.audit.chain import HASHED_FIELDS
 from engine.db import Database
@@ -61,8 +64,9 @@ COMPLETIONS_PER_INSTANCE = len(PATH) + 1  # five human tasks and one service tas
 STORAGE_INSTANCES = 200
 
 
-def raw_spiff(n: int) -> dict[str, float]:
-    """(a): the same process in memory; a full JSON round trip after every completion."""
+def raw_spiff(n: int, load: bool = True) -> dict[str, float]:
+    """(a): the same process in memory; a full JSON round trip after every completion
+    (``load=False``: saved only, as the engine does when its cache holds the workflow)."""
     source = (BPMN / f"{KEY}.bpmn").read_bytes()
     parser = spiff_parse(parse_untrusted(source, "ref"), "ref", validate=False)
     spec, subs = parser.get_spec(KEY), parser.get_subprocess_specs(KEY)
@@ -83,8 +87,10 @@ def raw_spiff(n: int) -> dict[str, float]:
                 task.data.update(PATH[task.task_spec.bpmn_id][1])
                 task.run()
             wf.do_engine_steps()
-            wf = serializer.deserialize_json(serializer.serialize_json(wf))
-            wf.script_engine = make_script_engine()
+            saved = serializer.serialize_json(wf)
+            if load:
+                wf = serializer.deserialize_json(saved)
+                wf.script_engine = make_script_engine()
             completions += 1
     return _rates(completions, start, cpu)
 
@@ -96,10 +102,7 @@ def _next_raw(wf: BpmnWorkflow):  # type: ignore[no-untyped-def]
 
 def engine_run(db: Database, n: int) -> dict[str, float]:
     """(b): start n instances and complete every task through the engine's public calls."""
-    actors = {}
-    with db.transaction() as s:
-        for login in {login for login, _ in PATH.values()} | {"jefe.ut.cajamarca"}:
-            actors[login] = runtime.actor_for_login(s, login)
+    actors = _actors(db)
     completions, start, cpu = 0, time.perf_counter(), time.process_time()
     for i in range(n):
         with db.write_transaction() as s:
@@ -117,6 +120,27 @@ def engine_run(db: Database, n: int) -> dict[str, float]:
                 ready.extend(runtime.execute_service_call(db, call_id).new_tasks)
                 completions += 1
     return _rates(completions, start, cpu)
+
+
+def _actors(db: Database) -> dict[str, runtime.Actor]:
+    with db.transaction() as s:
+        logins = {login for login, _ in PATH.values()} | {"jefe.ut.cajamarca"}
+        return {login: runtime.actor_for_login(s, login) for login in logins}
+
+
+def record_one_completion(db: Database) -> db_floor.Recording:
+    """The statements of the first human task's completion of a new instance."""
+    actors = _actors(db)
+    with db.write_transaction() as s:
+        started = runtime.start_instance(s, KEY, actors["jefe.ut.cajamarca"], {"co_hogar": "F"})
+    task = started.new_tasks[0]
+    login, data = PATH[task.element_id]
+
+    def complete() -> None:
+        with db.write_transaction() as s:
+            runtime.complete(s, task.id, actors[login], data)
+
+    return db_floor.record_completion(complete)
 
 
 def _rates(completions: int, start: float, cpu: float) -> dict[str, float]:
@@ -284,14 +308,26 @@ def _fastest(runs: list[dict[str, float]]) -> dict[str, float]:
     return max(runs, key=lambda r: r["per_second"])
 
 
-def paired_runs(db: Database, args: argparse.Namespace) -> tuple[dict, dict]:  # type: ignore[type-arg]
+def paired_runs(
+    db: Database, args: argparse.Namespace, floor: bool = False
+) -> dict[str, dict[str, float]]:
     """(a) and (b) in alternate rounds, the fastest round of each: on a machine shared with
-    other work, a burst of load then slows one round of each, not all of one side."""
-    raws, engines = [], []
+    other work, a burst of load then slows one round of each, not all of one side. With
+    ``floor``, also (a) saving only, and the statements of one completion replayed alone
+    (recorded anew each round: a replay inserts the audit events that follow the head)."""
+    rounds: dict[str, list[dict[str, float]]] = {"raw": [], "engine": [], "saved": [], "db": []}
+    completions = args.instances * COMPLETIONS_PER_INSTANCE
     for _ in range(args.rounds):
-        raws.append(raw_spiff(args.instances))
-        engines.append(engine_run(db, args.instances))
-    return _fastest(raws), _fastest(engines)
+        rounds["raw"].append(raw_spiff(args.instances))
+        rounds["engine"].append(engine_run(db, args.instances))
+        if floor:
+            rounds["saved"].append(raw_spiff(args.instances, load=False))
+            recording = record_one_completion(db)
+            rounds["db"].append(db_floor.replay_ms(db, recording, completions))
+    best = {k: _fastest(v) for k, v in rounds.items() if k != "db" and v}
+    if rounds["db"]:
+        best["db"] = min(rounds["db"], key=lambda r: r["wall_ms"])
+    return best
 
 
 def backend_figures(url: str, args: argparse.Namespace) -> dict[str, Any]:
@@ -301,13 +337,15 @@ def backend_figures(url: str, args: argparse.Namespace) -> dict[str, Any]:
     size_before = storage_bytes(db)
     stored = engine_run(db, STORAGE_INSTANCES)
     per_task = (storage_bytes(db) - size_before) / stored["completions"]
-    raw, main = paired_runs(db, args)
+    floor = db.engine.dialect.name == "postgresql"
+    best = paired_runs(db, args, floor)
+    raw, main = best["raw"], best["engine"]
     add_stored_instances(db, args.small_store)
     small = engine_run(db, args.probe)
     add_stored_instances(db, args.large_store)
     large = engine_run(db, args.probe)
     db.dispose()
-    return {
+    figures = {
         "raw_spiff_completions_per_s": round(raw["per_second"], 1),
         "raw_spiff_cpu_ms_per_completion": round(raw["cpu_ms"], 3),
         "completions_per_s": round(main["per_second"], 1),
@@ -319,6 +357,29 @@ def backend_figures(url: str, args: argparse.Namespace) -> dict[str, Any]:
         f"ms_per_completion_at_{args.large_store}": round(1000 / large["per_second"], 3),
         "large_over_small": round(small["per_second"] / large["per_second"], 3),
         "bytes_per_completed_task": round(per_task),
+    }
+    if floor:
+        figures.update(_floor_figures(raw, best["saved"], best["db"]))
+    return figures
+
+
+def _floor_figures(
+    raw: dict[str, float],
+    saved: dict[str, float],
+    db: dict[str, float],
+) -> dict[str, float]:
+    """The database's share of a completion, and the ratio b/a an engine would reach if
+    nothing it does cost anything but running and saving the workflow and these
+    statements."""
+    run_and_save_ms = 1000 / saved["per_second"]
+    return {
+        "db_statements_per_completion": db["statements"],
+        "db_round_trips_per_completion": db["statements"] + 2,  # and BEGIN, COMMIT
+        "db_only_ms_per_completion": round(db["wall_ms"], 3),
+        "db_only_client_cpu_ms": round(db["client_cpu_ms"], 3),
+        "db_commit_over_rollback_ms": round(db["commit_extra_ms"], 3),
+        "raw_spiff_run_and_save_ms": round(run_and_save_ms, 3),
+        "ratio_ceiling": round((1000 / raw["per_second"]) / (run_and_save_ms + db["wall_ms"]), 3),
     }
 
 
