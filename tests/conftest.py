@@ -4,6 +4,7 @@ names a server (each test run then works in fresh databases it creates and drops
 from __future__ import annotations
 
 import os
+import shlex
 import signal
 import socket
 import subprocess
@@ -134,8 +135,10 @@ def live_server(
         "JUNTOS_VAR_DIR": str(tmp_path_factory.mktemp("live-var")),
     }
     log = (tmp_path_factory.mktemp("live-log") / "run.log").open("wb")
+    command = shlex.join([sys.executable, "-m", "engine.cli", "run", "--bind", f"127.0.0.1:{port}"])
     process = subprocess.Popen(
-        [sys.executable, "-m", "engine.cli", "run", "--bind", f"127.0.0.1:{port}"],
+        # started with SIGINT ignored, as a script's background job is: Ctrl-C must still stop it
+        ["/bin/sh", "-c", f"trap '' INT; exec {command}"],
         env=env,
         stdout=log,
         stderr=subprocess.STDOUT,

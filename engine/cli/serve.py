@@ -102,6 +102,9 @@ def run(bind: str) -> None:
     # Children get their own sessions: a Ctrl-C reaches only this process, which then
     # stops each child cleanly (a group-wide signal leaves Celery's prefork pool hanging).
     children = [subprocess.Popen(argv, start_new_session=True) for argv in run_argvs(bind)]
+    # Ctrl-C and SIGTERM stop it even when it was started with SIGINT ignored, as a shell
+    # script starts its background jobs (Python then keeps it ignored).
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGTERM, signal.default_int_handler)
     click.echo(f"juntos-bpm en http://{bind}/ (Ctrl-C para detener)")
     try:
