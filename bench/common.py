@@ -6,13 +6,11 @@ import resource
 import uuid
 from pathlib import Path
 
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
-
 from engine import migrate
 from engine.db import Database
 from engine.org import seed_org
 from engine.padron.geography import ensure_geography
+from tests import pg_databases
 
 
 def peak_rss_mb() -> float:
@@ -24,11 +22,7 @@ def fresh_database(pg: str | None, folder: Path) -> tuple[Database, str | None]:
     name = None
     if pg:
         name = f"juntos_bench_{uuid.uuid4().hex[:8]}"
-        admin = create_engine(pg, isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-        admin.dispose()
-        url = make_url(pg).set(database=name).render_as_string(hide_password=False)
+        url = pg_databases.create_database(pg, name)
     else:
         url = f"sqlite:///{folder / f'bench-{uuid.uuid4().hex[:8]}.sqlite'}"
     migrate.upgrade(url)
@@ -41,7 +35,4 @@ def fresh_database(pg: str | None, folder: Path) -> tuple[Database, str | None]:
 
 def drop_database(pg: str | None, name: str | None) -> None:
     if pg and name:
-        admin = create_engine(pg, isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+        pg_databases.drop_database(pg, name)

@@ -32,7 +32,7 @@ from typing import Any
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.util.task import TaskState
-from sqlalchemy import create_engine, func, insert, select, text
+from sqlalchemy import func, insert, select, text
 from sqlalchemy.engine import make_url
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -46,6 +46,7 @@ from engine.definitions.spiff import AsyncServiceTask, serializer_config
 from engine.definitions.xml import parse_untrusted
 from engine.runtime.models import HumanTask, ProcessInstance
 from engine.scripting import make_script_engine
+from tests import pg_databases
 from tests.runtime_support import BPMN, prepared_database
 
 KEY = "ref_verificacion"
@@ -288,20 +289,12 @@ def _warn_if_snapshots_held(conn: Any) -> None:
 def fresh_url(pg: str | None, folder: Path) -> str:
     if not pg:
         return f"sqlite:///{folder / f'bench-{uuid.uuid4().hex[:8]}.sqlite'}"
-    name = f"juntos_bench_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(pg, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
-    return make_url(pg).set(database=name).render_as_string(hide_password=False)
+    return pg_databases.create_database(pg, f"juntos_bench_{uuid.uuid4().hex[:8]}")
 
 
 def drop_database(server: str, url: str) -> None:
     """Drops the database ``fresh_url`` created on the PostgreSQL server."""
-    admin = create_engine(server, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{make_url(url).database}"'))
-    admin.dispose()
+    pg_databases.drop_database(server, make_url(url).database or "")
 
 
 def _fastest(runs: list[dict[str, float]]) -> dict[str, float]:

@@ -38,12 +38,11 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import create_engine, func, insert, select, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import func, insert, select, text
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.engine import fresh_url
+from bench.engine import drop_database, fresh_url
 from engine.db import Database
 from engine.definitions.models import ProcessDefinition
 from engine.org import create_token
@@ -444,14 +443,6 @@ def backend(url: str, n: int, reps: int) -> dict[str, Any]:
     }
 
 
-def drop(server: str, url: str) -> None:
-    name = make_url(url).database
-    admin = create_engine(server, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
-
-
 def report(name: str, result: dict[str, Any]) -> list[str]:
     """Prints one line per request; returns those over the target."""
     print(
@@ -498,7 +489,7 @@ def main() -> None:
                 result = backend(url, n, reps)
             finally:
                 if pg and not args.keep:
-                    drop(pg, url)
+                    drop_database(pg, url)
             missed += report(name, result)
             figures[name] = result
             if args.keep:

@@ -17,14 +17,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
 from engine import migrate
 from engine.db import Database
 from engine.org import seed_org
 from engine.org.demo import seed_demo_people
+from tests.pg_databases import create_database, drop_database
 
 SERVER_URL = os.environ.get("DATABASE_URL", "")
 USES_POSTGRES = SERVER_URL.startswith("postgresql")
@@ -41,21 +40,13 @@ class DatabaseFactory:
         name = f"juntos_test_{uuid.uuid4().hex[:10]}"
         if not USES_POSTGRES:
             return f"sqlite:///{self.tmp_dir / (name + '.sqlite')}"
-        admin = create_engine(SERVER_URL, isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-        admin.dispose()
+        url = create_database(SERVER_URL, name)
         self.created.append(name)
-        return make_url(SERVER_URL).set(database=name).render_as_string(hide_password=False)
+        return url
 
     def drop_all(self) -> None:
-        if not self.created:
-            return
-        admin = create_engine(SERVER_URL, isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            for name in self.created:
-                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+        for name in self.created:
+            drop_database(SERVER_URL, name)
 
 
 @pytest.fixture(autouse=True, scope="module")
