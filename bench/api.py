@@ -37,7 +37,8 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.engine import PATH, drop_database, fresh_url
+from bench.common import drop_database, fresh_url
+from bench.engine import PATH
 from engine import runtime
 from engine.cli.serve import web_argv
 from engine.org import create_token
@@ -222,17 +223,8 @@ def measure(client, db, args: argparse.Namespace, per_client: int, master: int, 
         threading.Thread(target=drive, args=(client, db, per_client, results, f"{tag}{k}-"))
         for k in range(args.clients)
     ]
-    workers = _workers(master)
-    server_cpu, own_cpu = _cpu_seconds(workers), time.process_time()
-    start = time.perf_counter()
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    elapsed = time.perf_counter() - start
-    own_cpu = time.process_time() - own_cpu
+    elapsed, server_cpu, own_cpu = _timed(threads, master)
     total, service_cpu = sum(r[0] for r in results), sum(r[1] for r in results)
-    server_cpu = _cpu_seconds(workers) - server_cpu
     return {
         "completions": total,
         "seconds": round(elapsed, 2),
@@ -261,17 +253,26 @@ def measure_floor(client: LeanClient, args: argparse.Namespace, master: int) -> 
             client.send(login, "POST", path)
 
     threads = [threading.Thread(target=ask) for _ in range(args.clients)]
+    elapsed, server_cpu, _own_cpu = _timed(threads, master)
+    total = per_thread * args.clients
+    return {
+        "requests_per_s": round(total / elapsed, 1),
+        "server_cpu_ms_per_request": round(server_cpu * 1000 / total, 3),
+    }
+
+
+def _timed(threads: list[threading.Thread], master: int) -> tuple[float, float, float]:
+    """Runs the client threads; wall seconds, and CPU seconds of the gunicorn workers and
+    of this process meanwhile."""
     workers = _workers(master)
-    server_cpu, start = _cpu_seconds(workers), time.perf_counter()
+    server_cpu, own_cpu = _cpu_seconds(workers), time.process_time()
+    start = time.perf_counter()
     for t in threads:
         t.start()
     for t in threads:
         t.join()
-    elapsed, total = time.perf_counter() - start, per_thread * args.clients
-    return {
-        "requests_per_s": round(total / elapsed, 1),
-        "server_cpu_ms_per_request": round((_cpu_seconds(workers) - server_cpu) * 1000 / total, 3),
-    }
+    elapsed = time.perf_counter() - start
+    return elapsed, _cpu_seconds(workers) - server_cpu, time.process_time() - own_cpu
 
 
 def _measure_on(url: str, tmp: str, args: argparse.Namespace, per_client: int) -> dict:  # type: ignore[type-arg]

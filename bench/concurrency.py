@@ -30,7 +30,8 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.engine import drop_database, engine_run, fresh_url
+from bench.common import drop_database, fresh_url
+from bench.engine import engine_run
 from engine.db import Database
 from tests.runtime_support import prepared_database
 

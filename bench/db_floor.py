@@ -14,7 +14,6 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from typing import Any
 
 import psycopg
@@ -22,11 +21,6 @@ import psycopg
 from engine.db import Database
 
 Statement = tuple[str, Any, bool]  # SQL, parameters, executemany
-
-
-@dataclass(frozen=True)
-class Recording:
-    statements: list[Statement]
 
 
 @contextmanager
@@ -53,25 +47,26 @@ def _recorded(statements: list[Statement]) -> Iterator[None]:
         psycopg.Connection.commit = commit  # type: ignore[method-assign]
 
 
-def record_completion(complete: Callable[[], object]) -> Recording:
+def record_completion(complete: Callable[[], object]) -> list[Statement]:
     """The statements of ``complete()`` (one completion in its own write transaction),
     which is rolled back."""
     statements: list[Statement] = []
     with _recorded(statements):
         complete()
-    return Recording(statements)
+    return statements
 
 
-def replay_ms(db: Database, recording: Recording, n: int) -> dict[str, float]:
-    """Wall-clock and client CPU ms per completion: the statements sent ``n`` times, each
-    time in a transaction then rolled back, plus the extra cost of a COMMIT."""
+def replay(db: Database, statements: list[Statement], n: int) -> dict[str, float]:
+    """The statements sent ``n`` times, each time in a transaction then rolled back, plus
+    the extra cost of a COMMIT: completions per second if that were all a completion did
+    (``per_second``, comparable with the other rounds'), and client CPU ms per completion."""
     raw = db.engine.raw_connection()
     try:
         conn: psycopg.Connection[Any] = raw.driver_connection  # type: ignore[assignment]
         cursor = conn.cursor()
 
         def once() -> None:
-            for query, params, many in recording.statements:
+            for query, params, many in statements:
                 if many:
                     cursor.executemany(query, params)
                 else:
@@ -90,8 +85,8 @@ def replay_ms(db: Database, recording: Recording, n: int) -> dict[str, float]:
     finally:
         raw.close()
     return {
-        "statements": len(recording.statements),
-        "wall_ms": wall * 1000 / n + commit,
+        "statements": len(statements),
+        "per_second": 1000 / (wall * 1000 / n + commit),
         "client_cpu_ms": cpu * 1000 / n,
         "commit_extra_ms": commit,
     }

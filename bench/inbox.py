@@ -42,7 +42,7 @@ from sqlalchemy import func, insert, select, text
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.engine import drop_database, fresh_url
+from bench.common import drop_database, fresh_url
 from engine.db import Database
 from engine.definitions.models import ProcessDefinition
 from engine.org import create_token

@@ -137,12 +137,12 @@ def naive(db: Database, folder: Path, households: int) -> dict[str, Any]:
 
 
 def _set_based_on_fresh(pg: str | None, folder: Path) -> dict[str, Any]:
-    db, dbname = fresh_database(pg, folder)
+    db, url = fresh_database(pg, folder)
     try:
         return set_based(db, folder)
     finally:
         db.dispose()
-        drop_database(pg, dbname)
+        drop_database(pg, url)
 
 
 def one_connection(pg: str, folder: Path) -> dict[str, Any]:
@@ -168,12 +168,12 @@ def backend(name: str, pg: str | None, folder: Path, args: argparse.Namespace) -
             f"    one connection: {one['seconds']} s = {one['rows_per_s']}/s; with helpers "
             f"{extra['helpers_ratio']}x faster; phases (s): {one['phases_s']}"
         )
-    db, dbname = fresh_database(pg, folder)
+    db, url = fresh_database(pg, folder)
     try:
         slow = naive(db, folder, args.naive)
     finally:
         db.dispose()
-        drop_database(pg, dbname)
+        drop_database(pg, url)
     ratio = round(fast["rows_per_s"] / slow["rows_per_s"], 1)
     print(
         f"(c) {name}: naive ORM {slow['rows']} rows in {slow['seconds']} s = "

@@ -222,7 +222,7 @@ def naive(db: Database, folder: Path, households: int) -> dict[str, Any]:
 
 
 def backend(name: str, pg: str | None, folder: Path, args: argparse.Namespace) -> dict[str, Any]:
-    db, dbname = fresh_database(pg, folder)
+    db, url = fresh_database(pg, folder)
     try:
         seeded = seed(db, args.households)
         print(f"{name}: seeded {args.households} afiliados set-based in {seeded:.1f} s")
@@ -236,7 +236,7 @@ def backend(name: str, pg: str | None, folder: Path, args: argparse.Namespace) -
         slow = naive(db, folder, args.naive)
     finally:
         db.dispose()
-        drop_database(pg, dbname)
+        drop_database(pg, url)
     ratio = round(fast["hogares_per_s"] / slow["hogares_per_s"], 1)
     print(
         f"(b) {name}: naive ORM {slow['hogares']} hogares in {slow['seconds']} s = "

@@ -23,7 +23,7 @@ from engine import migrate
 from engine.db import Database
 from engine.org import seed_org
 from engine.org.demo import seed_demo_people
-from tests.pg_databases import create_database, drop_database
+from tests.pg_databases import create_database, drop_databases
 
 SERVER_URL = os.environ.get("DATABASE_URL", "")
 USES_POSTGRES = SERVER_URL.startswith("postgresql")
@@ -45,8 +45,8 @@ class DatabaseFactory:
         return url
 
     def drop_all(self) -> None:
-        for name in self.created:
-            drop_database(SERVER_URL, name)
+        if self.created:
+            drop_databases(SERVER_URL, self.created)
 
 
 @pytest.fixture(autouse=True, scope="module")

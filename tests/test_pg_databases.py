@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from tests.conftest import SERVER_URL, USES_POSTGRES
-from tests.pg_databases import create_database, drop_database
+from tests.pg_databases import create_database, drop_databases
 
 pytestmark = pytest.mark.skipif(not USES_POSTGRES, reason="PostgreSQL only: server databases")
 
@@ -30,8 +30,8 @@ def test_a_database_is_dropped_with_a_session_of_the_role_still_open_in_it() -> 
     left_open = engine.connect()  # as a test that did not close its engine
     left_open.execute(text("SELECT 1"))  # and sits in an open transaction
     assert _exists(name)
-    drop_database(SERVER_URL, name)
+    drop_databases(SERVER_URL, [name])
     assert not _exists(name)
     left_open.invalidate()  # the server ended it
     engine.dispose()
-    drop_database(SERVER_URL, name)  # already gone: nothing to do, no error
+    drop_databases(SERVER_URL, [name])  # already gone: nothing to do, no error
